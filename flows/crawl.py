@@ -1,0 +1,66 @@
+"""The crawl flow: local git workspaces and the installed Python environment into raw tables."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from prefect import flow
+from prefect.futures import as_completed
+from pydantic import BaseModel
+
+from flows.ledger_hooks import LEDGER_HOOKS
+from flows.progress import progress_steps
+from tasks.landing import count_rows, land_crawl_failure, land_environment, land_repository
+from tasks.local_repos import crawl_repository, find_repositories
+from tasks.python_env import read_environment
+from warehouse.tables import RAW_TABLES
+
+
+class CrawlSummary(BaseModel):
+    repositories: int
+    findings: int
+    failed: list[str]
+    distributions: int
+    row_counts: dict[str, int]
+
+
+@flow(name="crawl", **LEDGER_HOOKS)
+def crawl_flow(
+    db_path: Path,
+    paths: list[Path],
+    skip_dirs: list[str],
+    max_file_bytes: int = 2_000_000,
+    include_environment: bool = True,
+    parent_run_id: str | None = None,
+) -> CrawlSummary:
+    """Find every repository under `paths`, crawl each in parallel, land each as it finishes."""
+    as_of = datetime.now(UTC)
+    repos = find_repositories([p.resolve() for p in paths], skip_dirs)
+    futures = {
+        crawl_repository.submit(path, as_of, max_file_bytes, skip_dirs): path for path in repos
+    }
+    findings, failed = 0, []
+    with progress_steps("Crawling repositories", total=len(repos)) as advance:
+        for future in as_completed(list(futures)):
+            try:
+                crawl = future.result()
+            except Exception as error:  # one broken repository never stops the others
+                failed.append(str(futures[future]))
+                land_crawl_failure(db_path, futures[future], f"{type(error).__name__}: {error}")
+            else:
+                findings += len(crawl.findings)
+                land_repository(db_path, crawl)
+            advance(futures[future].name)
+    distributions = 0
+    if include_environment:
+        snapshot = read_environment()
+        land_environment(db_path, snapshot)
+        distributions = len(snapshot.distributions)
+    return CrawlSummary(
+        repositories=len(repos),
+        findings=findings,
+        failed=failed,
+        distributions=distributions,
+        row_counts=count_rows(db_path, list(RAW_TABLES)),
+    )

@@ -1,0 +1,46 @@
+"""`globallm run`: crawl -> build -> score, each a subflow that can also run alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from prefect import flow
+from prefect.runtime import flow_run
+from pydantic import BaseModel
+
+from flows.build import BuildSummary, build_flow
+from flows.crawl import CrawlSummary, crawl_flow
+from flows.ledger_hooks import LEDGER_HOOKS
+from flows.score import score_flow
+
+
+class PipelineSummary(BaseModel):
+    run_id: str
+    db_path: str
+    crawl: CrawlSummary
+    build: BuildSummary
+    score: BuildSummary
+
+
+@flow(name="pipeline", **LEDGER_HOOKS)
+def pipeline_flow(
+    db_path: Path,
+    paths: list[Path],
+    skip_dirs: list[str],
+    health: dict[str, Any],
+    impact: dict[str, Any],
+    priority: dict[str, float],
+    max_file_bytes: int = 2_000_000,
+    include_environment: bool = True,
+) -> PipelineSummary:
+    """The offline main job: local sources into the warehouse, scored and ranked."""
+    run_id = str(flow_run.get_id())
+    crawled = crawl_flow(
+        db_path, paths, skip_dirs, max_file_bytes, include_environment, parent_run_id=run_id
+    )
+    built = build_flow(db_path, parent_run_id=run_id)
+    scored = score_flow(db_path, health, impact, priority, parent_run_id=run_id)
+    return PipelineSummary(
+        run_id=run_id, db_path=str(db_path), crawl=crawled, build=built, score=scored
+    )

@@ -1,0 +1,253 @@
+"""The one configuration model of globallm.
+
+Only entrypoints (the CLI, flow defaults, the app) read it; flows and tasks receive plain
+values. Precedence, highest first: CLI flags (init kwargs), environment (`GLOBALLM_*`, nested
+keys joined with `__`), `./globallm.yaml`, `~/.config/globallm/config.yaml`, defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+from scoring.health import HealthConfig
+from scoring.impact import ImpactConfig
+from scoring.priority import PriorityWeights
+
+PROJECT_CONFIG_NAME = "globallm.yaml"
+DEFAULT_DB = Path(".globallm/warehouse.duckdb")
+
+
+class _Section(BaseModel):
+    """A config section: unknown keys are errors, so a typo never passes silently."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class FilterSettings(_Section):
+    """Which projects are worth crawling (stars OR dependents)."""
+
+    min_stars: int = Field(1000, ge=0)
+    min_dependents: int = Field(100, ge=0)
+
+
+class UrgencySettings(_Section):
+    """Category multipliers for issue urgency."""
+
+    security: float = 10.0
+    bug: float = 5.0
+    feature: float = 2.0
+
+
+class RiskSettings(_Section):
+    """Complexity bounds of the risk levels; above `high_max` is CRITICAL."""
+
+    low_max: int = Field(3, ge=1, le=10)
+    medium_max: int = Field(5, ge=1, le=10)
+    high_max: int = Field(7, ge=1, le=10)
+
+
+class MergeSettings(_Section):
+    """The minimum merge policy."""
+
+    min_confidence: float = Field(0.8, ge=0, le=1)
+    require_tests_pass: bool = True
+    min_coverage_delta: float = 0.0
+    auto_merge_risks: list[Literal["LOW", "MEDIUM", "HIGH"]] = ["LOW", "MEDIUM"]
+
+
+class BudgetSettings(_Section):
+    """Spending limits."""
+
+    tokens_per_repo: int = Field(100_000, ge=0)
+    seconds_per_repo: int = Field(3600, ge=0)
+    issues_per_language: int = Field(50, ge=0)
+    issues_per_repo: int = Field(5, ge=0)
+    tokens_per_week: int = Field(5_000_000, ge=0)
+
+
+class CrawlSettings(_Section):
+    """Local crawl limits."""
+
+    skip_dirs: list[str] = [
+        ".git",
+        ".venv",
+        "venv",
+        "env",
+        "node_modules",
+        "__pycache__",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".globallm",
+        "site-packages",
+        "dist",
+        "build",
+        "target",
+    ]
+    max_file_bytes: int = Field(2_000_000, gt=0)
+    include_environment: bool = True
+
+
+class Settings(BaseSettings):
+    """Every threshold, weight and budget of globallm, and where the warehouse lives."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="GLOBALLM_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    db: Path = DEFAULT_DB
+    top: int = Field(20, ge=1)
+    filter: FilterSettings = FilterSettings()
+    health: HealthConfig = HealthConfig()
+    impact: ImpactConfig = ImpactConfig()
+    priority: PriorityWeights = PriorityWeights()
+    urgency: UrgencySettings = UrgencySettings()
+    risk: RiskSettings = RiskSettings()
+    merge: MergeSettings = MergeSettings()
+    budgets: BudgetSettings = BudgetSettings()
+    crawl: CrawlSettings = CrawlSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return tuple(source for _, source in named_sources(settings_cls, init_settings))
+
+
+def project_config_path() -> Path:
+    """`./globallm.yaml`, relative to where the command runs."""
+    return Path.cwd() / PROJECT_CONFIG_NAME
+
+
+def user_config_path() -> Path:
+    """`~/.config/globallm/config.yaml` (or under `$XDG_CONFIG_HOME`)."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "globallm" / "config.yaml"
+
+
+def named_sources(
+    settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource
+) -> list[tuple[str, PydanticBaseSettingsSource]]:
+    """The sources in precedence order, each with the label `config --show` prints."""
+    from pydantic_settings import EnvSettingsSource
+
+    return [
+        ("cli", init_settings),
+        ("env", EnvSettingsSource(settings_cls)),
+        (str(project_config_path()), YamlConfigSettingsSource(settings_cls, project_config_path())),
+        (str(user_config_path()), YamlConfigSettingsSource(settings_cls, user_config_path())),
+    ]
+
+
+def load_settings(**cli_overrides: Any) -> Settings:
+    """Settings with CLI overrides on top; `None` overrides mean "flag not given"."""
+    return Settings(**{k: v for k, v in cli_overrides.items() if v is not None})
+
+
+def read_yaml_mapping(path: Path) -> dict[str, Any]:
+    """A YAML file's top-level mapping; an absent or empty file is an empty mapping."""
+    if not path.exists():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path} must hold a mapping of config keys")
+    return data
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{dotted}."))
+        else:
+            flat[dotted] = value
+    return flat
+
+
+def explain(cli_overrides: dict[str, Any] | None = None) -> list[tuple[str, Any, str]]:
+    """Each effective value as (dotted key, value, origin), origin being the winning source."""
+    overrides = {k: v for k, v in (cli_overrides or {}).items() if v is not None}
+    effective = _flatten(load_settings(**overrides).model_dump(mode="json"))
+    layers = [("cli", _flatten(overrides))]
+    for label, source in named_sources(Settings, _NoSource(Settings))[1:]:
+        layers.append((label, _flatten(source())))
+    rows = []
+    for key, value in effective.items():
+        origin = next((label for label, layer in layers if key in layer), "default")
+        rows.append((key, value, origin))
+    return rows
+
+
+class _NoSource(PydanticBaseSettingsSource):
+    """Stands in for the init source where only the file and env layers are wanted."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return {}
+
+
+class ConfigKeyError(ValueError):
+    """A dotted key that names no setting."""
+
+
+def _check_key(parts: list[str]) -> None:
+    model: type[BaseModel] = Settings
+    for depth, part in enumerate(parts):
+        field = model.model_fields.get(part)
+        if field is None:
+            known = ", ".join(sorted(model.model_fields))
+            where = ".".join(parts[:depth]) or "the top level"
+            raise ConfigKeyError(f"unknown key {'.'.join(parts)!r}: {where} has {known}")
+        annotation = field.annotation
+        is_section = isinstance(annotation, type) and issubclass(annotation, BaseModel)
+        last = depth == len(parts) - 1
+        if is_section and last:
+            raise ConfigKeyError(f"{'.'.join(parts)!r} is a section; set one of its keys")
+        if not is_section and not last:
+            raise ConfigKeyError(f"{'.'.join(parts[: depth + 1])!r} has no sub-keys")
+        if is_section:
+            model = annotation
+
+
+def set_project_value(assignment: str, path: Path | None = None) -> tuple[str, Any]:
+    """Validate `key=value` and write it into `./globallm.yaml`; the file is unchanged on error."""
+    if "=" not in assignment:
+        raise ConfigKeyError(f"expected KEY=VALUE, got {assignment!r}")
+    key, raw = (part.strip() for part in assignment.split("=", 1))
+    parts = key.split(".")
+    _check_key(parts)
+    target = path or project_config_path()
+    data = read_yaml_mapping(target)
+    node = data
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    node[parts[-1]] = yaml.safe_load(raw) if raw else ""
+    validated = Settings.model_validate(data)  # raises pydantic.ValidationError
+    value = validated.model_dump(mode="json")
+    for part in parts:
+        value = value[part]
+    target.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return key, value

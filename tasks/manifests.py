@@ -1,0 +1,217 @@
+"""Parsers for dependency manifests: text in, declared dependencies out.
+
+Each parser raises `ManifestError` with a readable reason on a broken file; the crawl records
+that as a finding on the repository and goes on.
+"""
+
+from __future__ import annotations
+
+import configparser
+import json
+import re
+import tomllib
+from collections.abc import Callable
+from pathlib import PurePosixPath
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+from pydantic import BaseModel
+
+
+class ManifestError(ValueError):
+    """A manifest that cannot be parsed."""
+
+
+class DeclaredDependency(BaseModel):
+    ecosystem: str
+    name: str
+    dependency_kind: str = "runtime"  # runtime | dev | optional | peer | build
+    extra: str = ""
+    version_constraint: str = ""
+
+
+class ParsedManifest(BaseModel):
+    manifest_kind: str
+    ecosystem: str
+    package_name: str | None = None
+    dependencies: list[DeclaredDependency] = []
+
+
+def _pep508(spec: str, kind: str = "runtime", extra: str = "") -> DeclaredDependency:
+    try:
+        requirement = Requirement(spec)
+    except InvalidRequirement as error:
+        raise ManifestError(f"invalid requirement {spec!r}: {error}") from error
+    return DeclaredDependency(
+        ecosystem="pypi",
+        name=canonicalize_name(requirement.name),
+        dependency_kind=kind,
+        extra=extra,
+        version_constraint=str(requirement.specifier),
+    )
+
+
+def _toml(text: str) -> dict:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ManifestError(f"invalid TOML: {error}") from error
+
+
+def parse_pyproject(text: str) -> ParsedManifest:
+    data = _toml(text)
+    project = data.get("project", {})
+    deps = [_pep508(spec) for spec in project.get("dependencies", [])]
+    for extra, specs in project.get("optional-dependencies", {}).items():
+        kind = "dev" if extra in {"dev", "test", "tests", "lint", "docs"} else "optional"
+        deps += [_pep508(spec, kind, extra) for spec in specs]
+    for group, specs in data.get("dependency-groups", {}).items():
+        deps += [_pep508(spec, "dev", group) for spec in specs if isinstance(spec, str)]
+    poetry = data.get("tool", {}).get("poetry", {})
+    for section, kind in (("dependencies", "runtime"), ("dev-dependencies", "dev")):
+        for name, constraint in poetry.get(section, {}).items():
+            if name.lower() != "python":
+                deps.append(_poetry_dep(name, constraint, kind))
+    name = project.get("name") or poetry.get("name")
+    return ParsedManifest(
+        manifest_kind="pyproject.toml",
+        ecosystem="pypi",
+        package_name=canonicalize_name(name) if name else None,
+        dependencies=deps,
+    )
+
+
+def _poetry_dep(name: str, constraint: object, kind: str) -> DeclaredDependency:
+    version = constraint.get("version", "") if isinstance(constraint, dict) else str(constraint)
+    return DeclaredDependency(
+        ecosystem="pypi",
+        name=canonicalize_name(name),
+        dependency_kind=kind,
+        version_constraint=version,
+    )
+
+
+def parse_requirements(text: str) -> ParsedManifest:
+    deps = []
+    for raw in text.splitlines():
+        line = raw.split(" #", 1)[0].strip()
+        if not line or line.startswith(("#", "-", "git+", "http:", "https:", "file:", ".")):
+            continue  # options, includes, editable and URL installs name no registry package
+        deps.append(_pep508(line))
+    return ParsedManifest(manifest_kind="requirements.txt", ecosystem="pypi", dependencies=deps)
+
+
+def parse_setup_cfg(text: str) -> ParsedManifest:
+    parser = configparser.ConfigParser()
+    try:
+        parser.read_string(text)
+    except configparser.Error as error:
+        raise ManifestError(f"invalid setup.cfg: {error}") from error
+    lines = lambda value: [v.strip() for v in value.splitlines() if v.strip()]  # noqa: E731
+    deps = [_pep508(s) for s in lines(parser.get("options", "install_requires", fallback=""))]
+    if parser.has_section("options.extras_require"):
+        for extra, value in parser.items("options.extras_require"):
+            deps += [_pep508(spec, "optional", extra) for spec in lines(value)]
+    name = parser.get("metadata", "name", fallback=None)
+    return ParsedManifest(
+        manifest_kind="setup.cfg",
+        ecosystem="pypi",
+        package_name=canonicalize_name(name) if name else None,
+        dependencies=deps,
+    )
+
+
+def parse_package_json(text: str) -> ParsedManifest:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ManifestError(f"invalid JSON: {error}") from error
+    if not isinstance(data, dict):
+        raise ManifestError("package.json must hold an object")
+    sections = {
+        "dependencies": "runtime",
+        "devDependencies": "dev",
+        "peerDependencies": "peer",
+        "optionalDependencies": "optional",
+    }
+    deps = [
+        DeclaredDependency(
+            ecosystem="npm", name=name, dependency_kind=kind, version_constraint=str(spec)
+        )
+        for section, kind in sections.items()
+        for name, spec in (data.get(section) or {}).items()
+    ]
+    return ParsedManifest(
+        manifest_kind="package.json",
+        ecosystem="npm",
+        package_name=data.get("name"),
+        dependencies=deps,
+    )
+
+
+_GO_REQUIRE = re.compile(r"^(?:require\s+)?([^\s()]+)\s+(v\S+)$")
+
+
+def parse_go_mod(text: str) -> ParsedManifest:
+    module, deps, in_block = None, [], False
+    for line in text.splitlines():
+        code, _, comment = line.partition("//")
+        stripped, indirect = code.strip(), comment.strip() == "indirect"
+        if stripped.startswith("module "):
+            module = stripped.split(None, 1)[1].strip()
+        elif stripped.startswith("require ("):
+            in_block = True
+        elif in_block and stripped == ")":
+            in_block = False
+        elif in_block or stripped.startswith("require "):
+            match = _GO_REQUIRE.match(stripped)
+            if not match:
+                raise ManifestError(f"unreadable require line {line.strip()!r}")
+            kind = "indirect" if indirect else "runtime"
+            deps.append(
+                DeclaredDependency(
+                    ecosystem="golang",
+                    name=match.group(1),
+                    dependency_kind=kind,
+                    version_constraint=match.group(2),
+                )
+            )
+    if module is None:
+        raise ManifestError("go.mod has no module line")
+    return ParsedManifest(
+        manifest_kind="go.mod", ecosystem="golang", package_name=module, dependencies=deps
+    )
+
+
+def parse_cargo_toml(text: str) -> ParsedManifest:
+    data = _toml(text)
+    sections = {"dependencies": "runtime", "dev-dependencies": "dev", "build-dependencies": "build"}
+    deps = []
+    for section, kind in sections.items():
+        for name, spec in (data.get(section) or {}).items():
+            version = spec.get("version", "") if isinstance(spec, dict) else str(spec)
+            deps.append(
+                DeclaredDependency(
+                    ecosystem="cargo", name=name, dependency_kind=kind, version_constraint=version
+                )
+            )
+    return ParsedManifest(
+        manifest_kind="Cargo.toml",
+        ecosystem="cargo",
+        package_name=(data.get("package") or {}).get("name"),
+        dependencies=deps,
+    )
+
+
+def parser_for(path: str) -> Callable[[str], ParsedManifest] | None:
+    """The parser for a repository-relative path, or None when it is no manifest."""
+    name = PurePosixPath(path).name
+    if name.startswith("requirements") and name.endswith(".txt"):
+        return parse_requirements
+    return {
+        "pyproject.toml": parse_pyproject,
+        "setup.cfg": parse_setup_cfg,
+        "package.json": parse_package_json,
+        "go.mod": parse_go_mod,
+        "Cargo.toml": parse_cargo_toml,
+    }.get(name)

@@ -1,0 +1,17 @@
+-- Graph nodes: a repository that publishes a package is the same node as that package, so
+-- its own dependencies and its dependents meet in one place.
+with packages as (
+    select package_id as node_id from {{ ref('int_packages__unioned') }}
+),
+
+repos as (
+    select coalesce(package_id, repo_id) as node_id from {{ ref('stg_local__repos') }}
+),
+
+final as (
+    select distinct node_id as entity_id from (
+        select * from packages union all select * from repos
+    )
+)
+
+select * from final

@@ -1,0 +1,161 @@
+"""DDL of the raw landing tables and the ledger: the contract between tasks and dbt sources.
+
+Raw tables are keyed by natural keys so that landing the same crawl twice changes no row count.
+"""
+
+RAW_TABLES: dict[str, str] = {
+    "raw_local_repos": """
+        repo_id VARCHAR PRIMARY KEY,
+        name VARCHAR NOT NULL,
+        path VARCHAR NOT NULL,
+        remote_url VARCHAR,
+        package_name VARCHAR,
+        package_ecosystem VARCHAR,
+        languages JSON,
+        primary_language VARCHAR,
+        file_count INTEGER,
+        loc BIGINT,
+        has_tests BOOLEAN,
+        has_ci BOOLEAN,
+        ci_systems VARCHAR[],
+        commits_90d INTEGER,
+        commits_365d INTEGER,
+        commits_total INTEGER,
+        authors_90d INTEGER,
+        authors_365d INTEGER,
+        first_commit_at TIMESTAMPTZ,
+        last_commit_at TIMESTAMPTZ,
+        tag_count INTEGER,
+        latest_tag VARCHAR,
+        head_sha VARCHAR,
+        as_of TIMESTAMPTZ NOT NULL,
+        crawled_at TIMESTAMPTZ NOT NULL
+    """,
+    "raw_local_manifests": """
+        repo_id VARCHAR NOT NULL,
+        path VARCHAR NOT NULL,
+        manifest_kind VARCHAR NOT NULL,
+        ecosystem VARCHAR NOT NULL,
+        parsed BOOLEAN NOT NULL,
+        dependency_count INTEGER NOT NULL,
+        PRIMARY KEY (repo_id, path)
+    """,
+    "raw_local_dependencies": """
+        repo_id VARCHAR NOT NULL,
+        manifest_path VARCHAR NOT NULL,
+        ecosystem VARCHAR NOT NULL,
+        name VARCHAR NOT NULL,
+        dependency_kind VARCHAR NOT NULL,
+        extra VARCHAR NOT NULL,
+        version_constraint VARCHAR NOT NULL,
+        PRIMARY KEY (repo_id, manifest_path, ecosystem, name, dependency_kind, extra,
+                     version_constraint)
+    """,
+    "raw_local_findings": """
+        repo_id VARCHAR NOT NULL,
+        path VARCHAR NOT NULL,
+        finding_kind VARCHAR NOT NULL,
+        detail VARCHAR NOT NULL,
+        PRIMARY KEY (repo_id, path, finding_kind)
+    """,
+    "raw_python_distributions": """
+        environment VARCHAR NOT NULL,
+        name VARCHAR NOT NULL,
+        version VARCHAR NOT NULL,
+        summary VARCHAR,
+        home_page VARCHAR,
+        repository_url VARCHAR,
+        project_urls JSON,
+        license VARCHAR,
+        crawled_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (environment, name)
+    """,
+    "raw_python_requirements": """
+        environment VARCHAR NOT NULL,
+        name VARCHAR NOT NULL,
+        target_name VARCHAR NOT NULL,
+        dependency_kind VARCHAR NOT NULL,
+        extra VARCHAR NOT NULL,
+        version_constraint VARCHAR NOT NULL,
+        PRIMARY KEY (environment, name, target_name, dependency_kind, extra, version_constraint)
+    """,
+}
+
+LEDGER_TABLES: dict[str, str] = {
+    "ledger_runs": """
+        run_id VARCHAR PRIMARY KEY,
+        parent_run_id VARCHAR,
+        kind VARCHAR NOT NULL,
+        recipe VARCHAR,
+        actor VARCHAR NOT NULL,
+        status VARCHAR NOT NULL,
+        config JSON,
+        summary JSON,
+        summary_confidence DOUBLE,
+        created_at TIMESTAMPTZ NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL
+    """,
+    "ledger_plan_items": """
+        plan_item_id VARCHAR PRIMARY KEY,
+        run_id VARCHAR NOT NULL,
+        repo VARCHAR NOT NULL,
+        file_path VARCHAR NOT NULL,
+        action VARCHAR NOT NULL,
+        reason VARCHAR,
+        source VARCHAR,
+        confidence DOUBLE,
+        risk VARCHAR,
+        status VARCHAR NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL
+    """,
+    "ledger_changes": """
+        change_id VARCHAR PRIMARY KEY,
+        plan_item_id VARCHAR NOT NULL,
+        branch VARCHAR,
+        commit_sha VARCHAR,
+        pr_url VARCHAR,
+        files_changed INTEGER,
+        lines_added INTEGER,
+        lines_removed INTEGER,
+        state VARCHAR NOT NULL,
+        merged BOOLEAN NOT NULL DEFAULT false,
+        reverted BOOLEAN NOT NULL DEFAULT false,
+        created_at TIMESTAMPTZ NOT NULL
+    """,
+    "ledger_verifications": """
+        change_id VARCHAR PRIMARY KEY,
+        tests_before INTEGER,
+        tests_after INTEGER,
+        passed_before INTEGER,
+        passed_after INTEGER,
+        coverage_before DOUBLE,
+        coverage_after DOUBLE,
+        lint VARCHAR,
+        isolation VARCHAR,
+        duration_s DOUBLE
+    """,
+    "ledger_events": """
+        event_id VARCHAR PRIMARY KEY,
+        run_id VARCHAR NOT NULL,
+        subject_kind VARCHAR NOT NULL,
+        subject_id VARCHAR NOT NULL,
+        state VARCHAR NOT NULL,
+        occurred_at TIMESTAMPTZ NOT NULL,
+        detail VARCHAR
+    """,
+    "ledger_llm_calls": """
+        call_id VARCHAR PRIMARY KEY,
+        run_id VARCHAR NOT NULL,
+        prompt_name VARCHAR NOT NULL,
+        prompt_sha VARCHAR NOT NULL,
+        model VARCHAR NOT NULL,
+        tokens_in INTEGER,
+        tokens_out INTEGER,
+        cost DOUBLE,
+        cache_hit BOOLEAN,
+        latency_s DOUBLE,
+        called_at TIMESTAMPTZ NOT NULL
+    """,
+}
+
+ALL_TABLES = {**RAW_TABLES, **LEDGER_TABLES}
