@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-# Prefect's per-hook INFO lines drown the CLI's own output; `PREFECT_LOGGING_LEVEL=INFO` restores them.
+# Prefect's per-hook INFO lines drown the CLI's output; PREFECT_LOGGING_LEVEL=INFO restores them.
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 from pathlib import Path

@@ -1,0 +1,127 @@
+"""Shared fixtures: an isolated config home, one Prefect test server per session, workspaces."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.gitrepos import CommitSpec, make_repo
+
+
+@pytest.fixture(autouse=True)
+def isolated_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No test reads the developer's ~/.config or ./globallm.yaml, or a GLOBALLM_* variable."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    for name in list(os.environ):
+        if name.startswith("GLOBALLM_"):
+            monkeypatch.delenv(name)
+    work = tmp_path / "cwd"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    return work
+
+
+@pytest.fixture(scope="session")
+def prefect_server():
+    """One Prefect test server for the whole session (starting one takes seconds)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=60):
+        yield
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    """A folder of real repositories, as a platform team's checkout might look.
+
+    - `core`: a library (package `acme-core`) with tests and CI, three authors, a tag;
+    - `app`: depends on acme-core and requests, one author, quiet for 200 days;
+    - `app/plugins/legacy`: a nested repository with a broken pyproject.toml and a
+      non-UTF-8 requirements file;
+    - `web`: a JavaScript project with a package.json; and a `.venv` and `node_modules` that
+      hold repositories the crawl must skip.
+    """
+    root = tmp_path / "workspace"
+    make_repo(
+        root / "core",
+        [
+            CommitSpec(
+                "Ada",
+                400,
+                {
+                    "pyproject.toml": CORE_PYPROJECT,
+                    "src/acme_core/__init__.py": "def fetch():\n    return 1\n",
+                },
+            ),
+            CommitSpec("Bob", 60, {"tests/test_core.py": "def test_fetch():\n    assert True\n"}),
+            CommitSpec("Cyd", 5, {".github/workflows/ci.yml": "on: push\n"}, tag="v1.0.0"),
+            CommitSpec("Ada", 1, {"src/acme_core/more.py": "X = 1\nY = 2\n"}),
+        ],
+        remote="git@github.com:acme/core.git",
+    )
+    make_repo(
+        root / "app",
+        [
+            CommitSpec(
+                "Dee",
+                300,
+                {
+                    "requirements.txt": "acme-core>=1.0\nrequests==2.31.0\n",
+                    "app.py": "import acme_core\n",
+                },
+            ),
+            CommitSpec("Dee", 200, {"README.md": "# app\n"}),
+        ],
+    )
+    make_repo(
+        root / "app" / "plugins" / "legacy",
+        [
+            CommitSpec(
+                "Eve",
+                30,
+                {
+                    "pyproject.toml": "[project\nname = 'broken'\n",
+                    "requirements-dev.txt": b"pytest\xff\xfe\n",
+                    "plugin.py": "print('hi')\n",
+                },
+            ),
+        ],
+    )
+    make_repo(
+        root / "web",
+        [
+            CommitSpec(
+                "Fay",
+                10,
+                {
+                    "package.json": WEB_PACKAGE_JSON,
+                    "index.js": "module.exports = 1;\n",
+                    "index.test.js": "test('x', () => {});\n",
+                },
+            ),
+        ],
+    )
+    make_repo(root / ".venv" / "src" / "vendored", [CommitSpec("Zed", 1, {"x.py": "x = 1\n"})])
+    make_repo(root / "web" / "node_modules" / "dep", [CommitSpec("Zed", 1, {"i.js": "1\n"})])
+    return root
+
+
+CORE_PYPROJECT = """\
+[project]
+name = "acme-core"
+version = "1.0.0"
+dependencies = ["httpx>=0.27", "pydantic>=2; python_version >= '3.8'"]
+
+[project.optional-dependencies]
+dev = ["pytest>=8"]
+fast = ["orjson"]
+"""
+
+WEB_PACKAGE_JSON = """\
+{"name": "acme-web", "dependencies": {"react": "^18.0.0"},
+ "devDependencies": {"jest": "^29.0.0"}, "peerDependencies": {"react-dom": "^18.0.0"}}
+"""
