@@ -143,6 +143,12 @@ def user_config_path() -> Path:
     return Path(base) / "globallm" / "config.yaml"
 
 
+def _tilde(path: Path) -> str:
+    home = str(Path.home())
+    text = str(path)
+    return "~" + text[len(home) :] if text.startswith(home + os.sep) else text
+
+
 def named_sources(
     settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource
 ) -> list[tuple[str, PydanticBaseSettingsSource]]:
@@ -152,8 +158,8 @@ def named_sources(
     return [
         ("cli", init_settings),
         ("env", EnvSettingsSource(settings_cls)),
-        (str(project_config_path()), YamlConfigSettingsSource(settings_cls, project_config_path())),
-        (str(user_config_path()), YamlConfigSettingsSource(settings_cls, user_config_path())),
+        (f"./{PROJECT_CONFIG_NAME}", YamlConfigSettingsSource(settings_cls, project_config_path())),
+        (_tilde(user_config_path()), YamlConfigSettingsSource(settings_cls, user_config_path())),
     ]
 
 

@@ -6,6 +6,8 @@ import os
 
 # Prefect's per-hook INFO lines drown the CLI's output; PREFECT_LOGGING_LEVEL=INFO restores them.
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+# globallm runs offline by default: the embedded Prefect server must not phone home.
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 from pathlib import Path
 from typing import Annotated

@@ -10,7 +10,8 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
-console = Console()
+# Off a terminal (pipes, CI logs) rich would wrap at 80 columns; give tables room instead.
+console = Console(width=None if sys.stdout.isatty() else 160)
 
 
 class OutputFormat(StrEnum):

@@ -28,7 +28,10 @@ class PriorityWeights(BaseModel):
 
 
 def score_priority(scores: pl.DataFrame, weights: PriorityWeights) -> pl.DataFrame:
-    """Adds `priority` and a dense `rank` (1 = most urgent); missing term columns become null."""
+    """Adds `priority` and a unique `rank` (1 = most urgent, ties in input order).
+
+    Missing term columns become null and drop out of the mean.
+    """
     missing = [pl.lit(None, dtype=pl.Float64).alias(t) for t in TERMS if t not in scores.columns]
     frame = scores.with_columns(missing)
     ranked = frame.with_columns(weighted_mean(weights.model_dump()).alias("priority"))

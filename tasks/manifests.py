@@ -17,6 +17,8 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from pydantic import BaseModel
 
+DEV_EXTRAS = {"dev", "develop", "test", "tests", "testing", "lint", "docs", "doc", "typing"}
+
 
 class ManifestError(ValueError):
     """A manifest that cannot be parsed."""
@@ -63,15 +65,20 @@ def parse_pyproject(text: str) -> ParsedManifest:
     project = data.get("project", {})
     deps = [_pep508(spec) for spec in project.get("dependencies", [])]
     for extra, specs in project.get("optional-dependencies", {}).items():
-        kind = "dev" if extra in {"dev", "test", "tests", "lint", "docs"} else "optional"
-        deps += [_pep508(spec, kind, extra) for spec in specs]
+        deps += [_pep508(spec, _extra_kind(extra), extra) for spec in specs]
     for group, specs in data.get("dependency-groups", {}).items():
         deps += [_pep508(spec, "dev", group) for spec in specs if isinstance(spec, str)]
     poetry = data.get("tool", {}).get("poetry", {})
-    for section, kind in (("dependencies", "runtime"), ("dev-dependencies", "dev")):
-        for name, constraint in poetry.get(section, {}).items():
+    sections = [
+        (poetry.get("dependencies", {}), "runtime", ""),
+        (poetry.get("dev-dependencies", {}), "dev", ""),
+    ]
+    for group, table in poetry.get("group", {}).items():
+        sections.append((table.get("dependencies", {}), "dev", group))
+    for table, kind, group in sections:
+        for name, constraint in table.items():
             if name.lower() != "python":
-                deps.append(_poetry_dep(name, constraint, kind))
+                deps.append(_poetry_dep(name, constraint, kind, group))
     name = project.get("name") or poetry.get("name")
     return ParsedManifest(
         manifest_kind="pyproject.toml",
@@ -81,20 +88,26 @@ def parse_pyproject(text: str) -> ParsedManifest:
     )
 
 
-def _poetry_dep(name: str, constraint: object, kind: str) -> DeclaredDependency:
+def _poetry_dep(name: str, constraint: object, kind: str, group: str) -> DeclaredDependency:
     version = constraint.get("version", "") if isinstance(constraint, dict) else str(constraint)
     return DeclaredDependency(
         ecosystem="pypi",
         name=canonicalize_name(name),
         dependency_kind=kind,
+        extra=group,
         version_constraint=version,
     )
 
 
+def _extra_kind(extra: str) -> str:
+    """Extras named for development are dev dependencies; any other extra is optional."""
+    return "dev" if extra in DEV_EXTRAS else "optional"
+
+
 def parse_requirements(text: str) -> ParsedManifest:
     deps = []
-    for raw in text.splitlines():
-        line = raw.split(" #", 1)[0].strip()
+    for raw in text.replace("\\\n", " ").splitlines():  # join backslash continuations
+        line = raw.split(" #", 1)[0].split(" --", 1)[0].strip()  # drop comments, --hash=...
         if not line or line.startswith(("#", "-", "git+", "http:", "https:", "file:", ".")):
             continue  # options, includes, editable and URL installs name no registry package
         deps.append(_pep508(line))
@@ -102,7 +115,7 @@ def parse_requirements(text: str) -> ParsedManifest:
 
 
 def parse_setup_cfg(text: str) -> ParsedManifest:
-    parser = configparser.ConfigParser()
+    parser = configparser.ConfigParser(interpolation=None)  # '%' is literal in requirements
     try:
         parser.read_string(text)
     except configparser.Error as error:
@@ -111,7 +124,7 @@ def parse_setup_cfg(text: str) -> ParsedManifest:
     deps = [_pep508(s) for s in lines(parser.get("options", "install_requires", fallback=""))]
     if parser.has_section("options.extras_require"):
         for extra, value in parser.items("options.extras_require"):
-            deps += [_pep508(spec, "optional", extra) for spec in lines(value)]
+            deps += [_pep508(spec, _extra_kind(extra), extra) for spec in lines(value)]
     name = parser.get("metadata", "name", fallback=None)
     return ParsedManifest(
         manifest_kind="setup.cfg",
@@ -157,6 +170,8 @@ def parse_go_mod(text: str) -> ParsedManifest:
     for line in text.splitlines():
         code, _, comment = line.partition("//")
         stripped, indirect = code.strip(), comment.strip() == "indirect"
+        if not stripped:
+            continue  # blank lines and comment-only lines, inside a block or not
         if stripped.startswith("module "):
             module = stripped.split(None, 1)[1].strip()
         elif stripped.startswith("require ("):

@@ -9,6 +9,9 @@ import pytest
 
 from tests.gitrepos import CommitSpec, make_repo
 
+# No network in tests: the Prefect test server must not send telemetry.
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+
 
 @pytest.fixture(autouse=True)
 def isolated_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -36,6 +39,16 @@ def prefect_server():
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
+    return build_workspace(tmp_path / "workspace")
+
+
+@pytest.fixture(scope="module")
+def module_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same workspace, built once for a module whose tests only read it."""
+    return build_workspace(tmp_path_factory.mktemp("shared") / "workspace")
+
+
+def build_workspace(root: Path) -> Path:
     """A folder of real repositories, as a platform team's checkout might look.
 
     - `core`: a library (package `acme-core`) with tests and CI, three authors, a tag;
@@ -45,7 +58,6 @@ def workspace(tmp_path: Path) -> Path:
     - `web`: a JavaScript project with a package.json; and a `.venv` and `node_modules` that
       hold repositories the crawl must skip.
     """
-    root = tmp_path / "workspace"
     make_repo(
         root / "core",
         [

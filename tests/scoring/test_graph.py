@@ -1,0 +1,199 @@
+"""Tests for scoring/graph.py: the dependency graph, PageRank, dependents and reach.
+
+Edges point from the dependent to its dependency: ("a", "b") means a depends on b.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from scoring.graph import build_graph, graph_metrics
+
+EDGE_SCHEMA = {"source_id": pl.String, "target_id": pl.String, "dependency_kind": pl.String}
+
+
+def _nodes(*ids: str) -> pl.DataFrame:
+    return pl.DataFrame({"entity_id": list(ids)}, schema={"entity_id": pl.String})
+
+
+def _edges(*edges: tuple[str, str] | tuple[str, str, str]) -> pl.DataFrame:
+    rows = [(e[0], e[1], e[2] if len(e) == 3 else "runtime") for e in edges]
+    return pl.DataFrame(rows, schema=EDGE_SCHEMA, orient="row")
+
+
+def _by_node(frame: pl.DataFrame) -> dict[str, dict]:
+    return {row["entity_id"]: row for row in frame.to_dicts()}
+
+
+def test_build_graph_edges_point_dependent_to_dependency():
+    graph = build_graph(_nodes("a", "b"), _edges(("a", "b")))
+    assert list(graph.edges) == [("a", "b")]
+    assert graph["a"]["b"] == {"weight": 1.0, "structural": True}
+
+
+@pytest.mark.parametrize(
+    ("kind", "weight", "structural"),
+    [
+        ("runtime", 1.0, True),
+        ("build", 1.0, True),
+        ("peer", 1.0, True),
+        ("dev", 0.5, False),
+        ("optional", 0.25, False),
+        ("indirect", 0.5, False),
+    ],
+)
+def test_build_graph_edge_weight_by_kind(kind, weight, structural):
+    graph = build_graph(_nodes("a", "b"), _edges(("a", "b", kind)))
+    assert graph["a"]["b"] == {"weight": weight, "structural": structural}
+
+
+def test_build_graph_drops_self_loops():
+    graph = build_graph(_nodes("a", "b"), _edges(("a", "a"), ("b", "b", "dev")))
+    assert graph.number_of_nodes() == 2
+    assert graph.number_of_edges() == 0
+
+
+@pytest.mark.parametrize("kinds", [("dev", "runtime"), ("runtime", "dev")])
+def test_build_graph_duplicate_edges_keep_strongest(kinds):
+    graph = build_graph(_nodes("a", "b"), _edges(("a", "b", kinds[0]), ("a", "b", kinds[1])))
+    assert graph.number_of_edges() == 1
+    assert graph["a"]["b"] == {"weight": 1.0, "structural": True}
+
+
+def test_build_graph_duplicate_non_structural_edges_stay_non_structural():
+    graph = build_graph(_nodes("a", "b"), _edges(("a", "b", "optional"), ("a", "b", "dev")))
+    assert graph["a"]["b"] == {"weight": 0.5, "structural": False}
+
+
+def test_build_graph_keeps_isolated_nodes():
+    graph = build_graph(_nodes("a", "b", "lonely"), _edges(("a", "b")))
+    assert set(graph.nodes) == {"a", "b", "lonely"}
+
+
+def test_chain_dependents_and_reach():
+    metrics = _by_node(graph_metrics(_nodes("a", "b", "c"), _edges(("a", "b"), ("b", "c")), 0.85))
+    assert {n: (m["dependents"], m["downstream_reach"]) for n, m in metrics.items()} == {
+        "a": (0, 0),
+        "b": (1, 1),
+        "c": (1, 2),
+    }
+    assert metrics["c"]["pagerank"] > metrics["b"]["pagerank"] > metrics["a"]["pagerank"]
+
+
+def test_diamond_reach_counts_each_dependent_once():
+    edges = _edges(("a", "b"), ("a", "c"), ("b", "d"), ("c", "d"))
+    metrics = _by_node(graph_metrics(_nodes("a", "b", "c", "d"), edges, 0.85))
+    assert metrics["d"]["dependents"] == 2
+    assert metrics["d"]["downstream_reach"] == 3  # a, b and c; a only once
+    assert metrics["b"]["downstream_reach"] == 1
+    assert metrics["a"]["downstream_reach"] == 0
+
+
+def test_cycle_members_reach_each_other():
+    edges = _edges(("x", "y"), ("y", "z"), ("z", "x"))
+    metrics = _by_node(graph_metrics(_nodes("x", "y", "z"), edges, 0.85))
+    for node in ("x", "y", "z"):
+        assert metrics[node]["dependents"] == 1
+        assert metrics[node]["downstream_reach"] == 2
+        assert metrics[node]["pagerank"] == pytest.approx(1 / 3)
+
+
+def test_cycle_with_outside_dependent():
+    edges = _edges(("w", "x"), ("x", "y"), ("y", "z"), ("z", "x"))
+    metrics = _by_node(graph_metrics(_nodes("w", "x", "y", "z"), edges, 0.85))
+    assert metrics["w"]["downstream_reach"] == 0
+    assert metrics["x"]["dependents"] == 2
+    for node in ("x", "y", "z"):
+        assert metrics[node]["downstream_reach"] == 3
+
+
+def test_self_loop_does_not_count_as_dependent():
+    metrics = _by_node(graph_metrics(_nodes("a"), _edges(("a", "a")), 0.85))
+    assert metrics["a"]["dependents"] == 0
+    assert metrics["a"]["downstream_reach"] == 0
+    assert metrics["a"]["pagerank"] == pytest.approx(1.0)
+
+
+def test_duplicate_dev_and_runtime_edge_counts_once_as_structural():
+    edges = _edges(("a", "b", "dev"), ("a", "b", "runtime"))
+    metrics = _by_node(graph_metrics(_nodes("a", "b"), edges, 0.85))
+    assert metrics["b"]["dependents"] == 1
+    assert metrics["b"]["downstream_reach"] == 1
+
+
+def test_dangling_node_has_pagerank_and_no_reach():
+    metrics = _by_node(graph_metrics(_nodes("a", "b", "c"), _edges(("a", "b")), 0.85))
+    assert metrics["c"]["pagerank"] > 0
+    assert metrics["c"]["dependents"] == 0
+    assert metrics["c"]["downstream_reach"] == 0
+
+
+def test_dev_and_optional_edges_count_in_pagerank_only():
+    edges = _edges(("a", "b", "dev"), ("c", "b", "optional"))
+    metrics = _by_node(graph_metrics(_nodes("a", "b", "c"), edges, 0.85))
+    assert metrics["b"]["dependents"] == 0
+    assert metrics["b"]["downstream_reach"] == 0
+    assert metrics["b"]["pagerank"] > metrics["a"]["pagerank"]
+    assert metrics["b"]["pagerank"] > metrics["c"]["pagerank"]
+    assert metrics["b"]["pagerank"] > 1 / 3  # more than with no edges at all
+
+
+def test_non_structural_edge_breaks_reach_chain():
+    # a -dev-> b -runtime-> c: only b reaches c structurally
+    edges = _edges(("a", "b", "dev"), ("b", "c"))
+    metrics = _by_node(graph_metrics(_nodes("a", "b", "c"), edges, 0.85))
+    assert metrics["c"]["downstream_reach"] == 1
+    assert metrics["b"]["downstream_reach"] == 0
+
+
+def test_pagerank_two_nodes_exact():
+    # a -> b with b dangling: p_a = (1 - d) / 2 + d * p_b / 2, p_a + p_b = 1 => p_a = 1 / (2 + d)
+    for damping in (0.85, 0.5):
+        metrics = _by_node(graph_metrics(_nodes("a", "b"), _edges(("a", "b")), damping))
+        assert metrics["a"]["pagerank"] == pytest.approx(1 / (2 + damping), abs=1e-5)
+        assert metrics["b"]["pagerank"] == pytest.approx(1 - 1 / (2 + damping), abs=1e-5)
+
+
+def test_pagerank_most_depended_on_is_highest_and_sums_to_one():
+    edges = _edges(("a", "hub"), ("b", "hub"), ("c", "hub"), ("c", "leaf"))
+    frame = graph_metrics(_nodes("a", "b", "c", "hub", "leaf"), edges, 0.85)
+    metrics = _by_node(frame)
+    assert frame.get_column("pagerank").sum() == pytest.approx(1.0, abs=1e-6)
+    assert metrics["hub"]["dependents"] == 3
+    assert max(metrics, key=lambda n: metrics[n]["pagerank"]) == "hub"
+    assert metrics["leaf"]["pagerank"] > metrics["a"]["pagerank"]
+
+
+def test_pagerank_flows_down_to_transitive_dependencies():
+    edges = _edges(("a", "hub"), ("b", "hub"), ("c", "hub"), ("hub", "base"))
+    metrics = _by_node(graph_metrics(_nodes("a", "b", "c", "hub", "base"), edges, 0.85))
+    assert metrics["base"]["dependents"] == 1
+    assert metrics["base"]["downstream_reach"] == 4
+    assert metrics["base"]["pagerank"] > metrics["hub"]["pagerank"] > metrics["a"]["pagerank"]
+
+
+def test_output_schema_and_one_row_per_node():
+    frame = graph_metrics(_nodes("a", "b", "c"), _edges(("a", "b")), 0.85)
+    assert frame.schema == pl.Schema(
+        {
+            "entity_id": pl.String,
+            "pagerank": pl.Float64,
+            "dependents": pl.Int64,
+            "downstream_reach": pl.Int64,
+        }
+    )
+    assert sorted(frame.get_column("entity_id").to_list()) == ["a", "b", "c"]
+
+
+def test_empty_graph_returns_empty_frame_with_columns():
+    frame = graph_metrics(_nodes(), _edges(), 0.85)
+    assert frame.height == 0
+    assert frame.schema == pl.Schema(
+        {
+            "entity_id": pl.String,
+            "pagerank": pl.Float64,
+            "dependents": pl.Int64,
+            "downstream_reach": pl.Int64,
+        }
+    )
