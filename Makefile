@@ -22,7 +22,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 bench: $(STAMP)  ## benchmarks: print figures, write bench/results/*.json
-	$(BIN)/python bench/scoring.py
+	$(BIN)/python bench/score_speed.py
 
 clean:
 	rm -rf $(VENV) .globallm

@@ -13,6 +13,7 @@ from flows.build import BuildSummary, build_flow
 from flows.crawl import CrawlSummary, crawl_flow
 from flows.ledger_hooks import LEDGER_HOOKS
 from flows.score import score_flow
+from settings import DEFAULT_DB, CrawlSettings
 
 
 class PipelineSummary(BaseModel):
@@ -25,22 +26,31 @@ class PipelineSummary(BaseModel):
 
 @flow(name="pipeline", **LEDGER_HOOKS)
 def pipeline_flow(
-    db_path: Path,
-    paths: list[Path],
-    skip_dirs: list[str],
-    health: dict[str, Any],
-    impact: dict[str, Any],
-    priority: dict[str, float],
+    db_path: Path = DEFAULT_DB,
+    paths: list[Path] | None = None,
+    skip_dirs: list[str] | None = None,
+    health: dict[str, Any] | None = None,
+    impact: dict[str, Any] | None = None,
+    priority: dict[str, float] | None = None,
     max_file_bytes: int = 2_000_000,
     include_environment: bool = True,
 ) -> PipelineSummary:
-    """The offline main job: local sources into the warehouse, scored and ranked."""
+    """The offline main job: local sources into the warehouse, scored and ranked.
+
+    Every parameter has the configuration's default, so a deployment can run it bare;
+    empty scoring dicts mean the scoring models' own defaults.
+    """
     run_id = str(flow_run.get_id())
     crawled = crawl_flow(
-        db_path, paths, skip_dirs, max_file_bytes, include_environment, parent_run_id=run_id
+        db_path,
+        paths or [Path(".")],
+        skip_dirs if skip_dirs is not None else CrawlSettings().skip_dirs,
+        max_file_bytes,
+        include_environment,
+        parent_run_id=run_id,
     )
     built = build_flow(db_path, parent_run_id=run_id)
-    scored = score_flow(db_path, health, impact, priority, parent_run_id=run_id)
+    scored = score_flow(db_path, health or {}, impact or {}, priority or {}, parent_run_id=run_id)
     return PipelineSummary(
         run_id=run_id, db_path=str(db_path), crawl=crawled, build=built, score=scored
     )
