@@ -23,7 +23,13 @@ class BuildSummary(BaseModel):
 @flow(name="build", **LEDGER_HOOKS)
 def build_flow(db_path: Path, parent_run_id: str | None = None) -> BuildSummary:
     """`dbt build` of everything but scoring: a failing model or test fails the flow."""
-    outcome = dbt_build(db_path, select=["*"], exclude=[SCORING_SELECTOR], variables={})
+    outcome = dbt_build(
+        db_path,
+        select=["*"],
+        exclude=[SCORING_SELECTOR],
+        variables={},
+        label="Building the warehouse (dbt)",
+    )
     return BuildSummary(
         models=sum(r.resource_type == "model" for r in outcome.results),
         tests=sum(r.resource_type == "test" for r in outcome.results),

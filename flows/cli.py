@@ -91,6 +91,10 @@ def run(
     )
     frame = queries.top_priorities(settings.db, settings.top).select(PRIORITY_COLUMNS)
     print_frame(frame, OutputFormat.table, title=f"Top {settings.top} by priority")
+    repos = queries.top_priorities(settings.db, settings.top, kind="repo")
+    if not repos.is_empty() and not set(repos["rank"]) <= set(frame["rank"]):
+        title = "Crawled repositories by priority"
+        print_frame(repos.select(PRIORITY_COLUMNS), OutputFormat.table, title=title)
     crawl = summary.crawl
     console.print(
         f"repositories {crawl.repositories} · findings {crawl.findings} · "

@@ -10,9 +10,9 @@ from prefect.futures import as_completed
 from pydantic import BaseModel
 
 from flows.ledger_hooks import LEDGER_HOOKS
-from flows.progress import progress_steps
 from tasks.landing import count_rows, land_crawl_failure, land_environment, land_repository
 from tasks.local_repos import crawl_repository, find_repositories
+from tasks.progress import progress_steps
 from tasks.python_env import read_environment
 from warehouse.tables import RAW_TABLES
 

@@ -27,7 +27,9 @@ def score_flow(
         "impact_json": json.dumps(impact),
         "priority_json": json.dumps(priority),
     }
-    outcome = dbt_build(db_path, select=[SCORING_SELECTOR], exclude=[], variables=variables)
+    outcome = dbt_build(
+        db_path, select=[SCORING_SELECTOR], exclude=[], variables=variables, label="Scoring (dbt)"
+    )
     return BuildSummary(
         models=sum(r.resource_type == "model" for r in outcome.results),
         tests=sum(r.resource_type == "test" for r in outcome.results),

@@ -17,6 +17,7 @@ from prefect import task
 from pydantic import BaseModel
 
 import warehouse
+from tasks.progress import progress_steps
 
 PROJECT_DIR = Path(warehouse.__file__).resolve().parent
 
@@ -69,6 +70,7 @@ def invoke(
     select: list[str],
     variables: dict[str, Any],
     exclude: list[str] | None = None,
+    label: str | None = None,
 ) -> DbtOutcome:
     """Run one dbt command (build, run, test) and collect per-node results."""
     from dbt.cli.main import dbtRunner
@@ -89,10 +91,16 @@ def invoke(
     if exclude:
         args += ["--exclude", *exclude]
     started = time.perf_counter()
-    try:
-        result = dbtRunner().invoke(args)
-    finally:
-        _release_warehouse()
+    with progress_steps(label or f"dbt {command}", total=None) as advance:
+
+        def on_event(event: Any) -> None:
+            if event.info.name == "NodeFinished":
+                advance(event.data.node_info.node_name)
+
+        try:
+            result = dbtRunner(callbacks=[on_event]).invoke(args)
+        finally:
+            _release_warehouse()
     nodes = []
     for node in getattr(result.result, "results", None) or []:
         nodes.append(
@@ -122,10 +130,14 @@ def _release_warehouse() -> None:
 
 @task(name="dbt-build", tags=["warehouse"])
 def dbt_build(
-    db_path: Path, select: list[str], exclude: list[str], variables: dict[str, Any]
+    db_path: Path,
+    select: list[str],
+    exclude: list[str],
+    variables: dict[str, Any],
+    label: str = "dbt build",
 ) -> DbtOutcome:
     """`dbt build` for the selected models and their tests; raises naming what failed."""
-    outcome = invoke(db_path, "build", select, variables, exclude)
+    outcome = invoke(db_path, "build", select, variables, exclude, label)
     if not outcome.success:
         raise DbtBuildError(f"dbt build failed:\n{outcome.describe_failures()}")
     return outcome

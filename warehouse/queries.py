@@ -46,7 +46,10 @@ def run_sql(db_path: Path, sql: str, limit: int | None = None) -> pl.DataFrame:
         return relation.pl()
 
 
-def top_priorities(db_path: Path, top: int) -> pl.DataFrame:
-    """The first `top` rows of fct_priority, best first."""
+def top_priorities(db_path: Path, top: int, kind: str | None = None) -> pl.DataFrame:
+    """The first `top` rows of fct_priority (optionally of one kind), best first."""
     with store.connect(db_path, read_only=True) as con:
-        return con.execute("SELECT * FROM fct_priority ORDER BY rank LIMIT ?", [top]).pl()
+        return con.execute(
+            "SELECT * FROM fct_priority WHERE kind = coalesce(?, kind) ORDER BY rank LIMIT ?",
+            [kind, top],
+        ).pl()

@@ -12,8 +12,11 @@ console = Console(stderr=True)
 
 
 @contextmanager
-def progress_steps(description: str, total: int) -> Iterator[Callable[[str], None]]:
-    """Yield `advance(label)`; each call moves the bar one step and names what finished."""
+def progress_steps(description: str, total: int | None) -> Iterator[Callable[[str], None]]:
+    """Yield `advance(label)`; each call moves the bar one step and names what finished.
+
+    With `total=None` the bar pulses and counts, for work whose size is known only at the end.
+    """
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
