@@ -7,6 +7,7 @@ from pathlib import Path
 
 from prefect import flow
 from prefect.futures import as_completed
+from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import BaseModel
 
 from flows.ledger_hooks import LEDGER_HOOKS
@@ -25,7 +26,12 @@ class CrawlSummary(BaseModel):
     row_counts: dict[str, int]
 
 
-@flow(name="crawl", **LEDGER_HOOKS)
+# git is mostly waiting on the disk: a few threads beyond the core count keep both cores busy
+# without starting one git process per repository at once.
+CRAWL_THREADS = 8
+
+
+@flow(name="crawl", task_runner=ThreadPoolTaskRunner(max_workers=CRAWL_THREADS), **LEDGER_HOOKS)
 def crawl_flow(
     db_path: Path,
     paths: list[Path],

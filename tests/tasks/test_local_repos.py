@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from settings import CrawlSettings
-from tasks.local_repos import crawl_repository, find_repositories, is_test_path
+from tasks.local_repos import crawl_repository, find_repositories
 
 SKIP = CrawlSettings().skip_dirs
 
@@ -116,11 +116,3 @@ def test_large_files_are_not_counted_and_are_reported(workspace: Path):
     (core / "big.py").write_text("x = 1\n" * 100)
     crawl = crawl_repository.fn(core, datetime.now(UTC), 50, SKIP)
     assert ("big.py", "large-file") in {(f.path, f.finding_kind) for f in crawl.findings}
-
-
-def test_test_path_detection():
-    assert is_test_path("tests/test_x.py")
-    assert is_test_path("pkg/foo_test.go")
-    assert is_test_path("src/app.spec.ts")
-    assert not is_test_path("src/contest.py")
-    assert not is_test_path("latest/app.py")
