@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,6 +20,7 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from fixers.gate import MergePolicy
 from scoring.health import HealthConfig
 from scoring.impact import ImpactConfig
 from scoring.priority import PriorityWeights
@@ -55,15 +56,6 @@ class RiskSettings(_Section):
     low_max: int = Field(3, ge=1, le=10)
     medium_max: int = Field(5, ge=1, le=10)
     high_max: int = Field(7, ge=1, le=10)
-
-
-class MergeSettings(_Section):
-    """The minimum merge policy."""
-
-    min_confidence: float = Field(0.8, ge=0, le=1)
-    require_tests_pass: bool = True
-    min_coverage_delta: float = 0.0
-    auto_merge_risks: list[Literal["LOW", "MEDIUM", "HIGH"]] = ["LOW", "MEDIUM"]
 
 
 class BudgetSettings(_Section):
@@ -116,7 +108,7 @@ class Settings(BaseSettings):
     priority: PriorityWeights = PriorityWeights()
     urgency: UrgencySettings = UrgencySettings()
     risk: RiskSettings = RiskSettings()
-    merge: MergeSettings = MergeSettings()
+    merge: MergePolicy = MergePolicy()
     budgets: BudgetSettings = BudgetSettings()
     crawl: CrawlSettings = CrawlSettings()
 

@@ -19,7 +19,7 @@ import polars as pl
 from pydantic import BaseModel
 from tenacity import retry, retry_if_exception, stop_after_delay, wait_random_exponential
 
-from warehouse.tables import ALL_TABLES
+from warehouse.tables import ALL_TABLES, columns
 
 
 def _is_lock_error(error: BaseException) -> bool:
@@ -53,9 +53,19 @@ def connect(db_path: Path | str, read_only: bool = False) -> Iterator[duckdb.Duc
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every raw and ledger table that does not exist yet."""
-    for name, columns in ALL_TABLES.items():
-        con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({columns})")
+    """Create missing tables, and add the columns a warehouse from an older version lacks."""
+    existing: dict[str, set[str]] = {}
+    for table, column in con.execute(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'main'"
+    ).fetchall():
+        existing.setdefault(table, set()).add(column)
+    for name, ddl in ALL_TABLES.items():
+        if name not in existing:
+            con.execute(f"CREATE TABLE {name} ({ddl})")
+            continue
+        for column, type_ in columns(name):
+            if column not in existing[name]:
+                con.execute(f"ALTER TABLE {name} ADD COLUMN {column} {type_}")
 
 
 def _frame(rows: Sequence[BaseModel | dict[str, Any]]) -> pl.DataFrame:

@@ -1,7 +1,10 @@
 """DDL of the raw landing tables and the ledger: the contract between tasks and dbt sources.
 
+Tables only ever gain columns: `store.ensure_schema` adds the ones an older warehouse lacks.
 Raw tables are keyed by natural keys so that landing the same crawl twice changes no row count.
 """
+
+import re
 
 RAW_TABLES: dict[str, str] = {
     "raw_local_repos": """
@@ -99,28 +102,48 @@ LEDGER_TABLES: dict[str, str] = {
         plan_item_id VARCHAR PRIMARY KEY,
         run_id VARCHAR NOT NULL,
         repo VARCHAR NOT NULL,
+        repo_path VARCHAR,
         file_path VARCHAR NOT NULL,
         action VARCHAR NOT NULL,
         reason VARCHAR,
         source VARCHAR,
+        recipe VARCHAR,
+        rules VARCHAR[],
         confidence DOUBLE,
         risk VARCHAR,
         status VARCHAR NOT NULL,
-        created_at TIMESTAMPTZ NOT NULL
+        change_id VARCHAR,
+        lines_added INTEGER,
+        lines_removed INTEGER,
+        created_at TIMESTAMPTZ NOT NULL,
+        updated_at TIMESTAMPTZ
     """,
     "ledger_changes": """
         change_id VARCHAR PRIMARY KEY,
-        plan_item_id VARCHAR NOT NULL,
+        run_id VARCHAR,
+        plan_item_id VARCHAR,
+        repo VARCHAR,
+        batch_key VARCHAR,
         branch VARCHAR,
+        base_branch VARCHAR,
+        base_sha VARCHAR,
         commit_sha VARCHAR,
+        provider VARCHAR,
         pr_url VARCHAR,
+        pr_body VARCHAR,
         files_changed INTEGER,
         lines_added INTEGER,
         lines_removed INTEGER,
         state VARCHAR NOT NULL,
+        gate_merge BOOLEAN,
+        gate_reasons VARCHAR[],
         merged BOOLEAN NOT NULL DEFAULT false,
+        merge_sha VARCHAR,
         reverted BOOLEAN NOT NULL DEFAULT false,
-        created_at TIMESTAMPTZ NOT NULL
+        reverts_change_id VARCHAR,
+        generated_by VARCHAR,
+        created_at TIMESTAMPTZ NOT NULL,
+        updated_at TIMESTAMPTZ
     """,
     "ledger_verifications": """
         change_id VARCHAR PRIMARY KEY,
@@ -128,8 +151,17 @@ LEDGER_TABLES: dict[str, str] = {
         tests_after INTEGER,
         passed_before INTEGER,
         passed_after INTEGER,
+        failed_before INTEGER,
+        failed_after INTEGER,
+        errors_before INTEGER,
+        errors_after INTEGER,
+        new_failures VARCHAR[],
+        preexisting_failures VARCHAR[],
+        flaky VARCHAR[],
         coverage_before DOUBLE,
         coverage_after DOUBLE,
+        coverage_delta DOUBLE,
+        timed_out BOOLEAN,
         lint VARCHAR,
         isolation VARCHAR,
         duration_s DOUBLE
@@ -159,3 +191,10 @@ LEDGER_TABLES: dict[str, str] = {
 }
 
 ALL_TABLES = {**RAW_TABLES, **LEDGER_TABLES}
+
+_COLUMN = re.compile(r"^\s*(?!PRIMARY\b)([a-z_][a-z0-9_]*)\s+([A-Z]+(?:\[\])?)", re.MULTILINE)
+
+
+def columns(table: str) -> list[tuple[str, str]]:
+    """(name, type) of each column a table's DDL declares, constraints left out."""
+    return _COLUMN.findall(ALL_TABLES[table])

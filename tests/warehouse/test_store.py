@@ -105,3 +105,16 @@ def test_writer_waits_for_another_process_holding_the_lock(tmp_path: Path):
         store.upsert_run(con, "r", "crawl", "RUNNING")
         assert con.execute("SELECT count(*) FROM ledger_runs").fetchone() == (1,)
     assert holder.wait(timeout=30) == 0
+
+
+def test_an_older_warehouse_gains_new_columns_and_keeps_its_rows(tmp_path: Path):
+    db = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE ledger_changes (change_id VARCHAR PRIMARY KEY, state VARCHAR)")
+    con.execute("INSERT INTO ledger_changes VALUES ('c1', 'OPEN')")
+    con.close()
+    with store.connect(db) as con:
+        cols = {r[0] for r in con.execute("DESCRIBE ledger_changes").fetchall()}
+        rows = con.execute("SELECT change_id, state, merged FROM ledger_changes").fetchall()
+    assert {"gate_reasons", "merge_sha", "reverts_change_id"} <= cols
+    assert rows == [("c1", "OPEN", None)]
