@@ -39,17 +39,21 @@ class ChangeFacts(BaseModel):
 class GateDecision(BaseModel):
     merge: bool
     reasons: list[str]  # why not, when merge is False; what held, when True
+    # True when the only rule that failed is the risk level: a person may review and merge.
+    review: bool = False
 
 
 def decide(policy: MergePolicy, facts: ChangeFacts) -> GateDecision:
     """Merge only if every rule holds; the reasons name each rule that failed (or all held)."""
     blocked: list[str] = []
+    needs_review = False
     if facts.confidence < policy.min_confidence:
         blocked.append(f"confidence {facts.confidence:.2f} < {policy.min_confidence:.2f}")
     if facts.risk == "CRITICAL":
         blocked.append("risk CRITICAL is never merged automatically")
     elif facts.risk not in policy.auto_merge_risks:
         blocked.append(f"risk {facts.risk} needs a person's review")
+        needs_review = True
     if policy.require_tests_pass:
         if facts.timed_out:
             blocked.append("the test suite timed out")
@@ -67,7 +71,7 @@ def decide(policy: MergePolicy, facts: ChangeFacts) -> GateDecision:
             f"(delta {delta:+.1f} < {policy.min_coverage_delta:+.1f})"
         )
     if blocked:
-        return GateDecision(merge=False, reasons=blocked)
+        return GateDecision(merge=False, reasons=blocked, review=needs_review and len(blocked) == 1)
     return GateDecision(
         merge=True,
         reasons=[

@@ -18,6 +18,8 @@ import typer
 from pydantic import ValidationError
 
 import settings as config
+from flows.cli_campaign import campaign_app, runs_app
+from flows.cli_common import fail, settings_for
 from flows.output import OutputFormat, console, print_frame
 from warehouse import queries
 
@@ -26,6 +28,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+
+app.add_typer(campaign_app, name="campaign")
+app.add_typer(runs_app, name="runs")
 
 PRIORITY_COLUMNS = ["rank", "name", "kind", "source", "language", "priority", "health", "impact"]
 
@@ -42,19 +47,6 @@ def main(
     ] = None,
 ) -> None:
     ctx.obj = {"db": db}
-
-
-def _settings(ctx: typer.Context, **overrides: object) -> config.Settings:
-    try:
-        return config.load_settings(db=ctx.obj.get("db"), **overrides)
-    except ValidationError as error:
-        console.print(f"[red]invalid configuration:[/red]\n{error}")
-        raise typer.Exit(2) from error
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    console.print(f"[red]{message}[/red]")
-    return typer.Exit(code)
 
 
 @app.command()
@@ -74,11 +66,11 @@ def run(
     """Crawl local sources, build the warehouse, score and rank (offline, no keys)."""
     from flows.pipeline import pipeline_flow
 
-    settings = _settings(ctx, top=top)
+    settings = settings_for(ctx, top=top)
     roots = path or [Path(".")]
     missing = [str(p) for p in roots if not p.is_dir()]
     if missing:
-        raise _fail(f"not a folder: {', '.join(missing)}", 2)
+        raise fail(f"not a folder: {', '.join(missing)}", 2)
     summary = pipeline_flow(
         db_path=settings.db,
         paths=roots,
@@ -112,11 +104,11 @@ def prioritize(
     fmt: Annotated[OutputFormat, typer.Option("--format", help="Output format")] = "table",
 ) -> None:
     """Print the ranked queue from the warehouse, without crawling."""
-    settings = _settings(ctx, top=top)
+    settings = settings_for(ctx, top=top)
     try:
         frame = queries.top_priorities(settings.db, settings.top)
     except (FileNotFoundError, duckdb.CatalogException) as error:
-        raise _fail(f"{error}\nrun `globallm run` to fill the warehouse") from error
+        raise fail(f"{error}\nrun `globallm run` to fill the warehouse") from error
     if fmt is OutputFormat.table:
         frame = frame.select(PRIORITY_COLUMNS)
     print_frame(frame, fmt, title=f"Top {settings.top} by priority")
@@ -129,13 +121,13 @@ def sql(
     fmt: Annotated[OutputFormat, typer.Option("--format", help="Output format")] = "table",
 ) -> None:
     """Run read-only SQL against the warehouse; a statement that writes is refused (exit 2)."""
-    settings = _settings(ctx)
+    settings = settings_for(ctx)
     try:
         frame = queries.run_sql(settings.db, query)
     except queries.WriteRefused as error:
-        raise _fail(str(error), 2) from error
+        raise fail(str(error), 2) from error
     except (FileNotFoundError, duckdb.Error) as error:
-        raise _fail(str(error)) from error
+        raise fail(str(error)) from error
     print_frame(frame, fmt)
 
 
@@ -153,13 +145,13 @@ def config_command(
         try:
             key, value = config.set_project_value(assignment)
         except (config.ConfigKeyError, ValidationError, ValueError) as error:
-            raise _fail(f"not set: {error}", 2) from error
+            raise fail(f"not set: {error}", 2) from error
         console.print(f"set {key} = {value!r} in {config.project_config_path()}")
     if show or not set_:
         try:
-            rows = config.explain({"db": ctx.obj.get("db")})
+            rows = config.explain({"db": (ctx.find_root().obj or {}).get("db")})
         except ValidationError as error:
-            raise _fail(f"invalid configuration:\n{error}", 2) from error
+            raise fail(f"invalid configuration:\n{error}", 2) from error
         frame = pl.DataFrame(
             {
                 "key": [r[0] for r in rows],

@@ -7,6 +7,7 @@ waits (with retries) instead of failing, and every flow ends with a CHECKPOINT.
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -19,7 +20,7 @@ import polars as pl
 from pydantic import BaseModel
 from tenacity import retry, retry_if_exception, stop_after_delay, wait_random_exponential
 
-from warehouse.tables import ALL_TABLES, columns
+from warehouse.tables import ALL_TABLES, LEDGER_VIEWS, columns
 
 
 def _is_lock_error(error: BaseException) -> bool:
@@ -33,7 +34,14 @@ def _is_lock_error(error: BaseException) -> bool:
     reraise=True,
 )
 def _open(db_path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(str(db_path), read_only=read_only)
+    # DuckDB's per-process instance cache races when threads open the same file at once.
+    with _OPEN_LOCK:
+        return duckdb.connect(str(db_path), read_only=read_only)
+
+
+_OPEN_LOCK = threading.Lock()
+_SCHEMA_READY: set[str] = set()  # warehouse files this process has brought up to date
+_SCHEMA_LOCK = threading.Lock()
 
 
 @contextmanager
@@ -46,7 +54,11 @@ def connect(db_path: Path | str, read_only: bool = False) -> Iterator[duckdb.Duc
     con = _open(path, read_only)
     try:
         if not read_only:
-            ensure_schema(con)
+            with _SCHEMA_LOCK:  # once per file and process: DDL from parallel threads conflicts
+                key = str(path.resolve())
+                if key not in _SCHEMA_READY:
+                    ensure_schema(con)
+                    _SCHEMA_READY.add(key)
         yield con
     finally:
         con.close()
@@ -66,6 +78,8 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         for column, type_ in columns(name):
             if column not in existing[name]:
                 con.execute(f"ALTER TABLE {name} ADD COLUMN {column} {type_}")
+    for name, select in LEDGER_VIEWS.items():
+        con.execute(f"CREATE OR REPLACE VIEW {name} AS {select}")
 
 
 def _frame(rows: Sequence[BaseModel | dict[str, Any]]) -> pl.DataFrame:

@@ -192,6 +192,32 @@ LEDGER_TABLES: dict[str, str] = {
 
 ALL_TABLES = {**RAW_TABLES, **LEDGER_TABLES}
 
+# The ledger's one-query answer: every file touched, why, when, by whom, with what confidence.
+LEDGER_VIEWS: dict[str, str] = {
+    "ledger_files_touched": """
+        SELECT
+            p.repo,
+            p.file_path,
+            p.reason AS why,
+            coalesce(c.updated_at, p.updated_at, p.created_at) AS touched_at,
+            coalesce(c.generated_by, p.source) AS by_whom,
+            r.actor,
+            p.confidence,
+            p.risk,
+            p.status,
+            c.state AS change_state,
+            c.branch,
+            c.pr_url,
+            c.commit_sha,
+            p.run_id,
+            p.plan_item_id,
+            c.change_id
+        FROM ledger_plan_items AS p
+        LEFT JOIN ledger_changes AS c ON p.change_id = c.change_id
+        LEFT JOIN ledger_runs AS r ON p.run_id = r.run_id
+    """,
+}
+
 _COLUMN = re.compile(r"^\s*(?!PRIMARY\b)([a-z_][a-z0-9_]*)\s+([A-Z]+(?:\[\])?)", re.MULTILINE)
 
 

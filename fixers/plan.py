@@ -1,0 +1,120 @@
+"""Plan items and batches: which files change, why, and how they are grouped into changes.
+
+Pure: the grouping rules (by package directory or CODEOWNERS owner, a batch size, a cap on
+changed lines per change) are data in, batches out.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+from collections import defaultdict
+from pathlib import PurePosixPath
+
+from pydantic import BaseModel
+
+
+class PlanItem(BaseModel):
+    """One file to change, as `ledger_plan_items` stores it."""
+
+    plan_item_id: str
+    run_id: str
+    repo: str
+    repo_path: str
+    file_path: str
+    action: str = "MODIFY"  # MODIFY | ADD | DELETE
+    reason: str
+    source: str
+    recipe: str
+    rules: list[str] = []
+    confidence: float
+    risk: str
+    status: str = "PLANNED"  # PLANNED, FAILED, then the state of its change
+    change_id: str | None = None
+    lines_added: int = 0
+    lines_removed: int = 0
+
+
+class Batch(BaseModel):
+    """Plan items that become one change (one branch, one pull request)."""
+
+    key: str
+    items: list[PlanItem]
+
+    @property
+    def changed_lines(self) -> int:
+        return sum(i.lines_added + i.lines_removed for i in self.items)
+
+
+def line_changes(before: str, after: str) -> tuple[int, int]:
+    """(added, removed) lines between two texts, as a unified diff counts them."""
+    added = removed = 0
+    diff = difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+    for line in diff:
+        if line.startswith("+") and not line.startswith("+++"):
+            added += 1
+        elif line.startswith("-") and not line.startswith("---"):
+            removed += 1
+    return added, removed
+
+
+def parse_codeowners(text: str) -> list[tuple[str, list[str]]]:
+    """(pattern, owners) rules in file order; the last matching rule wins, as on GitHub."""
+    rules = []
+    for raw in text.splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if line:
+            pattern, *owners = line.split()
+            rules.append((pattern, owners))
+    return rules
+
+
+def owner_of(path: str, rules: list[tuple[str, list[str]]]) -> str:
+    """The owners of a path under CODEOWNERS rules ("unowned" when none match)."""
+    owners = "unowned"
+    for pattern, names in rules:
+        anchored = pattern.lstrip("/")
+        if pattern.endswith("/"):
+            matched = path.startswith(anchored) or f"/{anchored}" in f"/{path}"
+        elif "/" in pattern.rstrip("/"):
+            matched = fnmatch.fnmatch(path, anchored) or path.startswith(anchored + "/")
+        else:
+            matched = any(fnmatch.fnmatch(part, anchored) for part in PurePosixPath(path).parts)
+        if matched:
+            owners = " ".join(names) or "unowned"
+    return owners
+
+
+def make_batches(
+    items: list[PlanItem],
+    batch_size: int,
+    max_lines: int,
+    group_by: str = "directory",
+    codeowners: list[tuple[str, list[str]]] | None = None,
+) -> list[Batch]:
+    """Group items (by directory or owner), then cut groups by size and by changed lines.
+
+    An item larger than `max_lines` on its own still gets a batch of its own: it cannot be
+    split further, and dropping it would lose work.
+    """
+    groups: dict[str, list[PlanItem]] = defaultdict(list)
+    for item in sorted(items, key=lambda i: i.file_path):
+        if group_by == "owner":
+            key = owner_of(item.file_path, codeowners or [])
+        else:
+            key = str(PurePosixPath(item.file_path).parent)
+        groups[key].append(item)
+    batches: list[Batch] = []
+    for key, members in sorted(groups.items()):
+        current: list[PlanItem] = []
+        lines = 0
+        for item in members:
+            size = item.lines_added + item.lines_removed
+            if current and (len(current) >= batch_size or lines + size > max_lines):
+                batches.append(Batch(key=f"{key}#{len(batches)}", items=current))
+                current, lines = [], 0
+            current.append(item)
+            lines += size
+        if current:
+            batches.append(Batch(key=f"{key}#{len(batches)}", items=current))
+    return batches

@@ -1,0 +1,130 @@
+"""Campaigns: `campaign plan` (write the plan, change nothing) and `campaign run` (plan, then
+one subflow per repository under a concurrency limit). A resumed run skips what is done."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from prefect import flow, task
+from prefect.futures import as_completed
+from prefect.runtime import flow_run
+from pydantic import BaseModel
+
+from fixers.lifecycle import FINAL_STATES
+from fixers.plan import PlanItem
+from flows.campaign_repository import CampaignPolicy, repository_flow
+from flows.ledger_hooks import LEDGER_HOOKS
+from tasks.ledger import load_plan, record_plan_items
+from tasks.local_repos import find_repositories
+from tasks.progress import progress_steps
+from tasks.recipes import plan_repository, write_plan_file
+
+
+class PlanSummary(BaseModel):
+    run_id: str
+    recipe: str
+    repositories: int
+    planned: int
+    failed: int
+    plan_path: str
+
+
+class CampaignSummary(BaseModel):
+    run_id: str
+    plan: PlanSummary | None
+    states: dict[str, int]
+    skipped_done: int
+
+
+def _plan(
+    db_path: Path,
+    run_id: str,
+    recipe: str,
+    options: dict,
+    paths: list[Path],
+    skip_dirs: list[str],
+    runs_dir: Path,
+) -> PlanSummary:
+    repos = find_repositories([p.resolve() for p in paths], skip_dirs)
+    futures = [plan_repository.submit(r, recipe, options, run_id, skip_dirs) for r in repos]
+    items: list[PlanItem] = []
+    with progress_steps("Planning", total=len(futures)) as advance:
+        for future in as_completed(futures):
+            found = future.result()
+            items += found
+            advance(f"{len(found)} files")
+    record_plan_items(db_path, items, state="PENDING")
+    plan_path = write_plan_file(runs_dir / run_id / "plan.json", run_id, recipe, options, items)
+    return PlanSummary(
+        run_id=run_id,
+        recipe=recipe,
+        repositories=len(repos),
+        planned=sum(i.status == "PLANNED" for i in items),
+        failed=sum(i.status == "FAILED" for i in items),
+        plan_path=str(plan_path),
+    )
+
+
+@flow(name="campaign-plan", **LEDGER_HOOKS)
+def campaign_plan_flow(
+    db_path: Path,
+    recipe: str,
+    options: dict,
+    paths: list[Path],
+    skip_dirs: list[str],
+    runs_dir: Path,
+) -> PlanSummary:
+    """Plan items for every file the recipe would change; no file is changed."""
+    return _plan(db_path, str(flow_run.get_id()), recipe, options, paths, skip_dirs, runs_dir)
+
+
+@task(name="campaign-repository")
+def _repository_task(**kwargs) -> dict[str, int]:
+    """Runs one repository's subflow in a worker thread, so repositories go in parallel."""
+    return repository_flow(**kwargs)
+
+
+@flow(name="campaign", **LEDGER_HOOKS)
+def campaign_run_flow(
+    db_path: Path,
+    recipe: str,
+    options: dict,
+    paths: list[Path],
+    skip_dirs: list[str],
+    runs_dir: Path,
+    policy: CampaignPolicy,
+    resume_run_id: str | None = None,
+) -> CampaignSummary:
+    """Plan (unless resuming), then apply -> verify -> gate -> propose per repository."""
+    run_id = resume_run_id or str(flow_run.get_id())
+    plan = None
+    if resume_run_id is None:
+        plan = _plan(db_path, run_id, recipe, options, paths, skip_dirs, runs_dir)
+    items = load_plan(db_path, run_id)
+    pending = [i for i in items if i.status not in FINAL_STATES]
+    by_repo: dict[str, list[PlanItem]] = defaultdict(list)
+    for item in pending:
+        by_repo[item.repo_path].append(item)
+    futures = {
+        _repository_task.submit(
+            db_path=db_path,
+            run_id=run_id,
+            repo_path=Path(repo),
+            items=repo_items,
+            recipe=recipe,
+            options=options,
+            policy=policy,
+            worktree_root=runs_dir / run_id / "worktrees" / Path(repo).name,
+            parent_run_id=str(flow_run.get_id()),
+        ): repo
+        for repo, repo_items in sorted(by_repo.items())
+    }
+    states: Counter[str] = Counter()
+    with progress_steps("Repositories", total=len(futures)) as advance:
+        for future in as_completed(list(futures)):
+            states.update(future.result())
+            advance(Path(futures[future]).name)
+    return CampaignSummary(
+        run_id=run_id, plan=plan, states=dict(states), skipped_done=len(items) - len(pending)
+    )

@@ -1,0 +1,203 @@
+"""One repository of a campaign: baseline, then per batch apply -> verify -> gate -> propose."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections import Counter
+from pathlib import Path
+
+from prefect import flow
+from pydantic import BaseModel
+
+from fixers.gate import GateDecision, MergePolicy, decide
+from fixers.lifecycle import Change, ChangeState, RolloutLimits, next_state
+from fixers.plan import Batch, PlanItem, make_batches
+from fixers.pr_body import render_pr_body
+from fixers.verification import SuiteSummary, Verification
+from flows.ledger_hooks import LEDGER_HOOKS
+from tasks import git
+from tasks.ledger import count_changes, record_change
+from tasks.pulls import ProviderError, merge_local, publish_local
+from tasks.recipes import apply_batch
+from tasks.repo_state import Base, guard_branch, prepare_base
+from tasks.sandbox import Limits, rerun_failures, run_suite
+
+# Roll-out limits are counted in the ledger; one campaign's repositories share this process.
+_ROLLOUT = threading.Lock()
+
+
+class CampaignPolicy(BaseModel):
+    """How a campaign batches, gates and rolls out its changes."""
+
+    batch_size: int = 10
+    max_lines: int = 300
+    group_by: str = "directory"
+    merge: MergePolicy = MergePolicy()
+    rollout: RolloutLimits = RolloutLimits()
+    limits: Limits = Limits()
+    dry_run: bool = False
+
+
+@flow(name="campaign-repository", **LEDGER_HOOKS)
+def repository_flow(
+    db_path: Path,
+    run_id: str,
+    repo_path: Path,
+    items: list[PlanItem],
+    recipe: str,
+    options: dict,
+    worktree_root: Path,
+    policy: CampaignPolicy,
+    parent_run_id: str | None = None,
+) -> dict[str, int]:
+    """Every pending batch of one repository through the pipeline; the states reached."""
+    base = prepare_base(repo_path, worktree_root / "baseline")
+    before = _summary(run_suite(worktree_root / "baseline", policy.limits))
+    git.remove_worktree(repo_path, worktree_root / "baseline")
+    batches = make_batches(
+        items, policy.batch_size, policy.max_lines, policy.group_by, base.codeowners
+    )
+    states: Counter[str] = Counter()
+    for index, batch in enumerate(batches, start=1):
+        branch = f"globallm/{run_id}/{recipe}" + (f"/{index}" if len(batches) > 1 else "")
+        change = _new_change(run_id, branch, batch, base, recipe)
+        refusal = guard_branch(repo_path, base.sha, branch)
+        if refusal:
+            blocked = change.model_copy(
+                update={"state": ChangeState.BLOCKED, "gate_reasons": [refusal]}
+            )
+            record_change(db_path, blocked.model_dump(), None, batch.items, refusal)
+            states[blocked.state] += 1
+            continue
+        worktree = worktree_root / f"batch-{index}"
+        change = _propose(
+            db_path,
+            repo_path,
+            worktree,
+            worktree_root / "merge",
+            change,
+            batch,
+            recipe,
+            options,
+            before,
+            policy,
+        )
+        git.remove_worktree(repo_path, worktree)
+        states[change.state] += 1
+    return dict(states)
+
+
+def _propose(
+    db_path: Path,
+    repo_path: Path,
+    worktree: Path,
+    merge_worktree: Path,
+    change: Change,
+    batch: Batch,
+    recipe: str,
+    options: dict,
+    before: SuiteSummary,
+    policy: CampaignPolicy,
+) -> Change:
+    """Apply, verify, gate and publish one batch; record the change in every case."""
+    applied = apply_batch(
+        repo_path, worktree, change.branch, change.base_sha, batch, recipe, options, change.run_id
+    )
+    if applied.commit_sha is None:
+        failed = change.model_copy(
+            update={"state": ChangeState.FAILED, "gate_reasons": [applied.error or "no change"]}
+        )
+        record_change(db_path, failed.model_dump(), None, batch.items, applied.error)
+        return failed
+    after_result = run_suite(worktree, policy.limits)
+    flaky = rerun_failures(worktree, after_result, policy.limits) if after_result.failed else []
+    verification = Verification.compare(change.change_id, before, _summary(after_result), flaky)
+    facts = verification.facts([i.confidence for i in batch.items], [i.risk for i in batch.items])
+    decision = decide(policy.merge, facts)
+    body = render_pr_body(
+        f"{recipe}: {batch.key}",
+        batch,
+        change.run_id,
+        before.model_dump(),
+        after_result.model_dump(),
+        decision,
+        flaky,
+    )
+    change = change.model_copy(
+        update={
+            "commit_sha": applied.commit_sha,
+            "files_changed": applied.files_changed,
+            "lines_added": applied.lines_added,
+            "lines_removed": applied.lines_removed,
+            "gate_merge": decision.merge,
+            "gate_reasons": decision.reasons,
+            "pr_body": body,
+        }
+    )
+    with _ROLLOUT:  # count, publish and record as one step, or parallel repos overshoot limits
+        return _publish(
+            db_path, repo_path, merge_worktree, change, batch.items, verification, decision, policy
+        )
+
+
+def _publish(
+    db_path: Path,
+    repo_path: Path,
+    merge_worktree: Path,
+    change: Change,
+    items: list[PlanItem],
+    verification: Verification,
+    decision: GateDecision,
+    policy: CampaignPolicy,
+) -> Change:
+    """Decide the state under the roll-out limits, publish and merge as it says, record it."""
+    step = next_state(
+        decision,
+        policy.dry_run,
+        count_changes(db_path, change.run_id, ["OPEN"], None),
+        count_changes(db_path, change.run_id, ["OPEN", "MERGED"], 1.0),
+        policy.rollout,
+    )
+    change = change.model_copy(update={"state": step.state})
+    detail = step.why
+    try:
+        if step.publish:
+            change.pr_url = publish_local(repo_path, change.branch).url
+        if step.merge:
+            change.merge_sha = merge_local(
+                repo_path,
+                change.branch,
+                change.commit_sha,
+                change.base_branch,
+                merge_worktree,
+                f"Merge {change.branch}",
+            )
+            change.merged = True
+    except ProviderError as error:
+        change.state, detail = ChangeState.FAILED, str(error)
+    record_change(db_path, change.model_dump(), verification.model_dump(), items, detail)
+    return change
+
+
+def _new_change(run_id: str, branch: str, batch: Batch, base: Base, recipe: str) -> Change:
+    return Change(
+        change_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"{run_id}/{batch.items[0].repo}/{branch}")),
+        run_id=run_id,
+        repo=batch.items[0].repo,
+        batch_key=batch.key,
+        branch=branch,
+        base_branch=base.branch,
+        base_sha=base.sha,
+        plan_item_id=batch.items[0].plan_item_id,
+        generated_by=f"recipe:{recipe}",
+    )
+
+
+def _summary(result) -> SuiteSummary:
+    return SuiteSummary.model_validate(
+        {
+            **result.model_dump(),
+            "isolation": str(getattr(result.isolation, "value", result.isolation)),
+        }
+    )

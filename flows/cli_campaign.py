@@ -1,0 +1,207 @@
+"""`globallm campaign ...`, `globallm runs ...` and `globallm revert`: the fix engine's CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+from pydantic import ValidationError
+
+from fixers.recipe import UnknownRecipe, available_recipes, load_recipe
+from flows.cli_common import fail, settings_for
+from flows.output import OutputFormat, console, print_frame
+from warehouse import run_queries
+
+campaign_app = typer.Typer(
+    help="Plan and run changes across many repositories.", no_args_is_help=True
+)
+runs_app = typer.Typer(help="Read the ledger of runs.", no_args_is_help=True)
+
+EXTRA_ARGS = {"allow_extra_args": True, "ignore_unknown_options": True}
+PathsOption = Annotated[
+    list[Path] | None,
+    typer.Option("--path", "-p", help="Folder to search for git repositories (repeatable)."),
+]
+
+
+def recipe_options(args: list[str]) -> dict[str, object]:
+    """`--target-version 3.12 --old a.b` -> {"target_version": "3.12", "old": "a.b"}."""
+    options: dict[str, object] = {}
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if not arg.startswith("--"):
+            raise fail(f"unexpected argument {arg!r}: recipe options look like --name value", 2)
+        key, _, value = arg[2:].partition("=")
+        if not value:
+            nxt = args[index + 1] if index + 1 < len(args) else None
+            if nxt is not None and not nxt.startswith("--"):
+                value, index = nxt, index + 1
+        options[key.replace("-", "_")] = value if value else True
+        index += 1
+    return options
+
+
+def _checked_recipe(name: str, args: list[str]) -> dict[str, object]:
+    options = recipe_options(args)
+    try:
+        load_recipe(name, options)
+    except UnknownRecipe as error:
+        raise fail(str(error), 2) from error
+    except ValidationError as error:
+        raise fail(f"invalid options for recipe {name!r}:\n{error}", 2) from error
+    return options
+
+
+@campaign_app.command("recipes")
+def list_recipes() -> None:
+    """List installed recipes (entry-point group `globallm.recipes`)."""
+    for name, recipe in available_recipes().items():
+        fields = ", ".join(f"--{f.replace('_', '-')}" for f in recipe.options_model.model_fields)
+        console.print(
+            f"[bold]{name}[/bold] ({recipe.language}) {recipe.description}"
+            + (f"  options: {fields}" if fields else "")
+        )
+
+
+@campaign_app.command("plan", context_settings=EXTRA_ARGS)
+def plan(
+    ctx: typer.Context,
+    recipe: Annotated[str, typer.Option(help="Recipe name (see `campaign recipes`)")],
+    path: PathsOption = None,
+) -> None:
+    """Write a plan (ledger and runs/<run_id>/plan.json) for a recipe; change no file."""
+    from flows.campaign import campaign_plan_flow
+
+    settings = settings_for(ctx)
+    options = _checked_recipe(recipe, ctx.args)
+    summary = campaign_plan_flow(
+        db_path=settings.db,
+        recipe=recipe,
+        options=options,
+        paths=path or [Path(".")],
+        skip_dirs=settings.crawl.skip_dirs,
+        runs_dir=settings.db.parent / "runs",
+    )
+    console.print(
+        f"run {summary.run_id}: {summary.planned} files to change in {summary.repositories} "
+        f"repositories, {summary.failed} failed to plan · {summary.plan_path}"
+    )
+
+
+@campaign_app.command("run", context_settings=EXTRA_ARGS)
+def run(
+    ctx: typer.Context,
+    recipe: Annotated[str, typer.Option(help="Recipe name (see `campaign recipes`)")],
+    path: PathsOption = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Files per change (1 = one PR each)")] = 10,
+    group_by: Annotated[str, typer.Option(help="directory or owner (CODEOWNERS)")] = "directory",
+    max_lines: Annotated[int, typer.Option(min=1, help="Changed lines per PR at most")] = 300,
+    max_open_prs: Annotated[int, typer.Option(min=0)] = 10,
+    prs_per_hour: Annotated[int, typer.Option(min=0)] = 20,
+    concurrency: Annotated[int, typer.Option(min=1, help="Repositories at once")] = 2,
+    timeout: Annotated[float, typer.Option(help="Seconds a test suite may run")] = 600.0,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Verify, publish nothing")] = False,
+    resume: Annotated[str | None, typer.Option(help="Finish an interrupted run (its id)")] = None,
+) -> None:
+    """Plan, apply, verify, gate and propose a recipe's changes, one subflow per repository."""
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    from flows.campaign import campaign_run_flow
+    from flows.campaign_repository import CampaignPolicy
+    from tasks.sandbox import Limits
+
+    settings = settings_for(ctx)
+    options = _checked_recipe(recipe, ctx.args)
+    if group_by not in {"directory", "owner"}:
+        raise fail("--group-by takes directory or owner", 2)
+    policy = CampaignPolicy(
+        batch_size=batch_size,
+        max_lines=max_lines,
+        group_by=group_by,
+        merge=settings.merge,
+        rollout={"max_open_prs": max_open_prs, "prs_per_hour": prs_per_hour},
+        limits=Limits(wall_seconds=timeout),
+        dry_run=dry_run,
+    )
+    resume_id = run_queries.resolve_run_id(settings.db, resume) if resume else None
+    flow = campaign_run_flow.with_options(task_runner=ThreadPoolTaskRunner(concurrency))
+    summary = flow(
+        db_path=settings.db,
+        recipe=recipe,
+        options=options,
+        paths=path or [Path(".")],
+        skip_dirs=settings.crawl.skip_dirs,
+        runs_dir=settings.db.parent / "runs",
+        policy=policy,
+        resume_run_id=resume_id,
+    )
+    states = ", ".join(f"{k} {v}" for k, v in sorted(summary.states.items())) or "no change"
+    console.print(f"run {summary.run_id}: {states} · {summary.skipped_done} items already done")
+    console.print(f"details: globallm runs show {summary.run_id[:8]}")
+
+
+@runs_app.command("list")
+def runs_list(ctx: typer.Context, limit: int = 20) -> None:
+    """Runs, newest first, with plan items and changes."""
+    print_frame(run_queries.list_runs(settings_for(ctx).db, limit), OutputFormat.table)
+
+
+def _run_id(ctx: typer.Context, prefix: str) -> tuple[Path, str]:
+    db = settings_for(ctx).db
+    try:
+        return db, run_queries.resolve_run_id(db, prefix)
+    except (run_queries.UnknownRun, FileNotFoundError) as error:
+        raise fail(str(error)) from error
+
+
+@runs_app.command("show")
+def runs_show(ctx: typer.Context, run_id: str) -> None:
+    """Per repository and file: what changed, why, confidence, verification, gate, PR."""
+    db, full = _run_id(ctx, run_id)
+    items = run_queries.run_items(db, full)
+    print_frame(
+        items.select(
+            "repo",
+            "file_path",
+            "status",
+            "confidence",
+            "risk",
+            "change_state",
+            "tests_after",
+            "coverage_delta",
+            "branch",
+        ),
+        OutputFormat.table,
+        title=f"run {full}",
+    )
+    for change in run_queries.run_changes(db, full).iter_rows(named=True):
+        reasons = "; ".join(change["gate_reasons"] or [])
+        console.print(
+            f"[bold]{change['branch']}[/bold] {change['state']} "
+            f"(+{change['lines_added']} -{change['lines_removed']}): {reasons}"
+        )
+
+
+@runs_app.command("compare")
+def runs_compare(ctx: typer.Context, first: str, second: str) -> None:
+    """Files planned in either run and their state in each."""
+    db, a = _run_id(ctx, first)
+    _, b = _run_id(ctx, second)
+    print_frame(run_queries.compare_runs(db, a, b), OutputFormat.table)
+
+
+@runs_app.command("export")
+def runs_export(
+    ctx: typer.Context,
+    run_id: str,
+    fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.json,
+) -> None:
+    """Every plan item of a run with its change and verification, as JSON or CSV."""
+    db, full = _run_id(ctx, run_id)
+    frame = run_queries.run_items(db, full)
+    if fmt is OutputFormat.csv:  # CSV has no lists: join them
+        frame = frame.with_columns(pl.col(pl.List(pl.String)).list.join("; "))
+    print_frame(frame, fmt)
