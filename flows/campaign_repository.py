@@ -111,7 +111,9 @@ def _propose(
         record_change(db_path, failed.model_dump(), None, batch.items, applied.error)
         return failed
     after_result = run_suite(worktree, policy.limits)
-    flaky = rerun_failures(worktree, after_result, policy.limits) if after_result.failed_names else []
+    flaky = (
+        rerun_failures(worktree, after_result, policy.limits) if after_result.failed_names else []
+    )
     verification = Verification.compare(change.change_id, before, _summary(after_result), flaky)
     facts = verification.facts([i.confidence for i in batch.items], [i.risk for i in batch.items])
     decision = decide(policy.merge, facts)

@@ -205,3 +205,30 @@ def runs_export(
     if fmt is OutputFormat.csv:  # CSV has no lists: join them
         frame = frame.with_columns(pl.col(pl.List(pl.String)).list.join("; "))
     print_frame(frame, fmt)
+
+
+def revert(
+    ctx: typer.Context,
+    change_id: Annotated[str, typer.Argument(help="The change to revert (id or id prefix)")],
+) -> None:
+    """Make and propose the revert of a merged change; the ledger links both."""
+    from flows.revert import revert_flow
+
+    db = settings_for(ctx).db
+    try:
+        change = run_queries.find_change(db, change_id)
+    except (run_queries.UnknownRun, FileNotFoundError) as error:
+        raise fail(str(error)) from error
+    if change["state"] != "MERGED" or not change["merge_sha"]:
+        raise fail(
+            f"change {change['change_id']} is {change['state']}: only a merged change "
+            "can be reverted",
+            2,
+        )
+    made = revert_flow(
+        db_path=db, change=change, worktree_root=db.parent / "runs" / "reverts" / change_id
+    )
+    console.print(
+        f"change {made.change_id} reverts {change['change_id']}: {made.pr_url} "
+        f"merged as {made.merge_sha}"
+    )

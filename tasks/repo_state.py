@@ -54,3 +54,34 @@ def guard_branch(repo_path: Path, base_sha: str, branch: str) -> str | None:
                 f"({foreign[0][:10]}); globallm no longer touches this branch"
             )
     return None
+
+
+class RevertCommit(BaseModel):
+    base_sha: str
+    commit_sha: str
+    files_changed: int
+    lines_added: int
+    lines_removed: int
+
+
+@task(name="revert-branch", tags=["git"])
+def revert_branch(
+    repo_path: Path, worktree: Path, branch: str, base_branch: str, merge_sha: str, message: str
+) -> RevertCommit:
+    """A branch off the remote's current base holding the revert of `merge_sha`."""
+    git.fetch(repo_path)
+    base_sha = git.rev_parse(repo_path, f"origin/{base_branch}")
+    if base_sha is None:
+        raise git.GitError(f"origin has no branch {base_branch}")
+    try:
+        sha = git.revert_on_branch(repo_path, worktree, branch, base_sha, merge_sha, message)
+        files, added, removed = git.diff_stats(repo_path, base_sha, sha)
+    finally:
+        git.remove_worktree(repo_path, worktree)
+    return RevertCommit(
+        base_sha=base_sha,
+        commit_sha=sha,
+        files_changed=files,
+        lines_added=added,
+        lines_removed=removed,
+    )

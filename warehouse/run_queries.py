@@ -89,3 +89,24 @@ def compare_runs(db_path: Path, first: str, second: str) -> pl.DataFrame:
             """,
             [first, second],
         ).pl()
+
+
+def find_change(db_path: Path, prefix: str) -> dict:
+    """One change (by id prefix) with the local path of its repository."""
+    with store.connect(db_path, read_only=True) as con:
+        cursor = con.execute(
+            """
+            SELECT c.*, any_value(p.repo_path) AS repo_path
+            FROM ledger_changes AS c
+            LEFT JOIN ledger_plan_items AS p ON p.change_id = c.change_id
+            WHERE starts_with(c.change_id, ?)
+            GROUP BY ALL
+            """,
+            [prefix],
+        )
+        names = [d[0] for d in cursor.description]
+        found = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    if len(found) != 1:
+        what = "no change" if not found else f"{len(found)} changes"
+        raise UnknownRun(f"{what} with an id starting {prefix!r}")
+    return found[0]

@@ -117,7 +117,7 @@ def test_rename_api_rewrites_every_call_site(prefect_server, repos, tmp_path):
 
 
 def test_dry_run_publishes_nothing(prefect_server, repos, tmp_path):
-    db, summary = run_campaign(tmp_path, "upgrade-python", {"target_version": "3.12"}, dry_run=True)
+    _, summary = run_campaign(tmp_path, "upgrade-python", {"target_version": "3.12"}, dry_run=True)
     assert summary.states == {"UNPUBLISHED": 2, "BLOCKED": 1}
     branches = git(repos["alpha"], "ls-remote", "--heads", "origin")
     assert "globallm/" not in branches
@@ -172,3 +172,28 @@ def test_a_branch_a_person_committed_to_is_left_alone(prefect_server, repos, tmp
     reason = rows(db, "SELECT gate_reasons[1] FROM ledger_changes WHERE repo LIKE '%alpha%'")
     assert "did not make" in reason[0][0]
     assert git(alpha, "log", "-1", "--format=%an", branch).strip() == "Pat"
+
+
+def test_revert_restores_the_code_and_links_both_changes(prefect_server, repos, tmp_path):
+    from flows.revert import revert_flow
+    from warehouse.run_queries import find_change
+
+    db, _ = run_campaign(tmp_path, "upgrade-python", {"target_version": "3.12"})
+    merged = rows(
+        db, "SELECT change_id FROM ledger_changes WHERE state = 'MERGED' AND repo LIKE '%alpha%'"
+    )[0][0]
+    revert = revert_flow(
+        db_path=db, change=find_change(db, merged[:8]), worktree_root=tmp_path / "reverts"
+    )
+    assert "Optional[str]" in remote_file(repos["alpha"], "main", "app/core.py")
+    assert "super(Store, self)" in remote_file(repos["alpha"], "main", "app/core.py")
+    links = rows(
+        db,
+        "SELECT change_id, state, reverted, reverts_change_id FROM ledger_changes"
+        " WHERE change_id IN (?, ?) ORDER BY state",
+        [merged, revert.change_id],
+    )
+    assert links == [
+        (revert.change_id, "MERGED", False, merged),
+        (merged, "REVERTED", True, None),
+    ]
