@@ -15,10 +15,21 @@ from fixers.lifecycle import FINAL_STATES
 from fixers.plan import PlanItem
 from flows.campaign_repository import CampaignPolicy, repository_flow
 from flows.ledger_hooks import LEDGER_HOOKS
+from settings import DEFAULT_DB, CrawlSettings
 from tasks.ledger import load_plan, record_plan_items
 from tasks.local_repos import find_repositories
 from tasks.progress import progress_steps
 from tasks.recipes import plan_repository, write_plan_file
+
+
+class CampaignSpec(BaseModel):
+    """What a campaign changes and where: the recipe, its options, and the workspace."""
+
+    recipe: str
+    options: dict = {}
+    paths: list[Path] = [Path(".")]
+    skip_dirs: list[str] = CrawlSettings().skip_dirs
+    runs_dir: Path = DEFAULT_DB.parent / "runs"
 
 
 class PlanSummary(BaseModel):
@@ -37,17 +48,11 @@ class CampaignSummary(BaseModel):
     skipped_done: int
 
 
-def _plan(
-    db_path: Path,
-    run_id: str,
-    recipe: str,
-    options: dict,
-    paths: list[Path],
-    skip_dirs: list[str],
-    runs_dir: Path,
-) -> PlanSummary:
-    repos = find_repositories([p.resolve() for p in paths], skip_dirs)
-    futures = [plan_repository.submit(r, recipe, options, run_id, skip_dirs) for r in repos]
+def _plan(db_path: Path, run_id: str, spec: CampaignSpec) -> PlanSummary:
+    repos = find_repositories([p.resolve() for p in spec.paths], spec.skip_dirs)
+    futures = [
+        plan_repository.submit(r, spec.recipe, spec.options, run_id, spec.skip_dirs) for r in repos
+    ]
     items: list[PlanItem] = []
     with progress_steps("Planning", total=len(futures)) as advance:
         for future in as_completed(futures):
@@ -55,10 +60,12 @@ def _plan(
             items += found
             advance(f"{len(found)} files")
     record_plan_items(db_path, items, state="PENDING")
-    plan_path = write_plan_file(runs_dir / run_id / "plan.json", run_id, recipe, options, items)
+    plan_path = write_plan_file(
+        spec.runs_dir / run_id / "plan.json", run_id, spec.recipe, spec.options, items
+    )
     return PlanSummary(
         run_id=run_id,
-        recipe=recipe,
+        recipe=spec.recipe,
         repositories=len(repos),
         planned=sum(i.status == "PLANNED" for i in items),
         failed=sum(i.status == "FAILED" for i in items),
@@ -67,16 +74,9 @@ def _plan(
 
 
 @flow(name="campaign-plan", **LEDGER_HOOKS)
-def campaign_plan_flow(
-    db_path: Path,
-    recipe: str,
-    options: dict,
-    paths: list[Path],
-    skip_dirs: list[str],
-    runs_dir: Path,
-) -> PlanSummary:
+def campaign_plan_flow(db_path: Path, spec: CampaignSpec) -> PlanSummary:
     """Plan items for every file the recipe would change; no file is changed."""
-    return _plan(db_path, str(flow_run.get_id()), recipe, options, paths, skip_dirs, runs_dir)
+    return _plan(db_path, str(flow_run.get_id()), spec)
 
 
 @task(name="campaign-repository")
@@ -88,11 +88,7 @@ def _repository_task(**kwargs) -> dict[str, int]:
 @flow(name="campaign", **LEDGER_HOOKS)
 def campaign_run_flow(
     db_path: Path,
-    recipe: str,
-    options: dict,
-    paths: list[Path],
-    skip_dirs: list[str],
-    runs_dir: Path,
+    spec: CampaignSpec,
     policy: CampaignPolicy,
     resume_run_id: str | None = None,
 ) -> CampaignSummary:
@@ -100,7 +96,7 @@ def campaign_run_flow(
     run_id = resume_run_id or str(flow_run.get_id())
     plan = None
     if resume_run_id is None:
-        plan = _plan(db_path, run_id, recipe, options, paths, skip_dirs, runs_dir)
+        plan = _plan(db_path, run_id, spec)
     items = load_plan(db_path, run_id)
     pending = [i for i in items if i.status not in FINAL_STATES]
     by_repo: dict[str, list[PlanItem]] = defaultdict(list)
@@ -112,10 +108,10 @@ def campaign_run_flow(
             run_id=run_id,
             repo_path=Path(repo),
             items=repo_items,
-            recipe=recipe,
-            options=options,
+            recipe=spec.recipe,
+            options=spec.options,
             policy=policy,
-            worktree_root=runs_dir / run_id / "worktrees" / Path(repo).name,
+            worktree_root=spec.runs_dir / run_id / "worktrees" / Path(repo).name,
             parent_run_id=str(flow_run.get_id()),
         ): repo
         for repo, repo_items in sorted(by_repo.items())

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from fixers.recipe import UnknownRecipe, available_recipes, load_recipe
 from flows.cli_common import fail, settings_for
 from flows.output import OutputFormat, console, print_frame
+from settings import Settings
 from warehouse import run_queries
 
 campaign_app = typer.Typer(
@@ -55,6 +56,18 @@ def _checked_recipe(name: str, args: list[str]) -> dict[str, object]:
     return options
 
 
+def _spec(settings: Settings, recipe: str, ctx: typer.Context, paths: list[Path] | None):
+    from flows.campaign import CampaignSpec
+
+    return CampaignSpec(
+        recipe=recipe,
+        options=_checked_recipe(recipe, ctx.args),
+        paths=paths or [Path(".")],
+        skip_dirs=settings.crawl.skip_dirs,
+        runs_dir=settings.db.parent / "runs",
+    )
+
+
 @campaign_app.command("recipes")
 def list_recipes() -> None:
     """List installed recipes (entry-point group `globallm.recipes`)."""
@@ -76,15 +89,7 @@ def plan(
     from flows.campaign import campaign_plan_flow
 
     settings = settings_for(ctx)
-    options = _checked_recipe(recipe, ctx.args)
-    summary = campaign_plan_flow(
-        db_path=settings.db,
-        recipe=recipe,
-        options=options,
-        paths=path or [Path(".")],
-        skip_dirs=settings.crawl.skip_dirs,
-        runs_dir=settings.db.parent / "runs",
-    )
+    summary = campaign_plan_flow(db_path=settings.db, spec=_spec(settings, recipe, ctx, path))
     console.print(
         f"run {summary.run_id}: {summary.planned} files to change in {summary.repositories} "
         f"repositories, {summary.failed} failed to plan · {summary.plan_path}"
@@ -114,7 +119,7 @@ def run(
     from tasks.sandbox import Limits
 
     settings = settings_for(ctx)
-    options = _checked_recipe(recipe, ctx.args)
+    spec = _spec(settings, recipe, ctx, path)
     if group_by not in {"directory", "owner"}:
         raise fail("--group-by takes directory or owner", 2)
     policy = CampaignPolicy(
@@ -128,16 +133,7 @@ def run(
     )
     resume_id = run_queries.resolve_run_id(settings.db, resume) if resume else None
     flow = campaign_run_flow.with_options(task_runner=ThreadPoolTaskRunner(concurrency))
-    summary = flow(
-        db_path=settings.db,
-        recipe=recipe,
-        options=options,
-        paths=path or [Path(".")],
-        skip_dirs=settings.crawl.skip_dirs,
-        runs_dir=settings.db.parent / "runs",
-        policy=policy,
-        resume_run_id=resume_id,
-    )
+    summary = flow(db_path=settings.db, spec=spec, policy=policy, resume_run_id=resume_id)
     states = ", ".join(f"{k} {v}" for k, v in sorted(summary.states.items())) or "no change"
     console.print(f"run {summary.run_id}: {states} · {summary.skipped_done} items already done")
     console.print(f"details: globallm runs show {summary.run_id[:8]}")

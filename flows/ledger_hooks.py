@@ -53,7 +53,7 @@ def record_state(flow: Any, flow_run: Any, state: Any) -> None:
                 parent_run_id=params.get("parent_run_id"),
                 config={k: v for k, v in params.items() if k != "parent_run_id"},
                 summary=_summary(state) if ledger_state == "COMPLETED" else None,
-                recipe=params.get("recipe"),
+                recipe=params.get("recipe") or (params.get("spec") or {}).get("recipe"),
             )
             store.record_event(con, str(flow_run.id), ledger_state, detail=detail)
             if final:

@@ -7,14 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from flows.campaign import campaign_plan_flow, campaign_run_flow
+from flows.campaign import CampaignSpec, campaign_plan_flow, campaign_run_flow
 from flows.campaign_repository import CampaignPolicy
-from settings import CrawlSettings
 from tests.campaign_repos import make_campaign_repo, remote_file
 from tests.gitrepos import git
 from warehouse import store
 
-SKIP = CrawlSettings().skip_dirs
+UPGRADE = {"target_version": "3.12"}
 
 
 @pytest.fixture
@@ -26,16 +25,16 @@ def repos(tmp_path: Path) -> dict[str, Path]:
     }
 
 
+def spec(tmp_path: Path, recipe: str, options: dict) -> CampaignSpec:
+    return CampaignSpec(
+        recipe=recipe, options=options, paths=[tmp_path / "work"], runs_dir=tmp_path / "runs"
+    )
+
+
 def run_campaign(tmp_path: Path, recipe: str, options: dict, **policy) -> tuple:
     db = tmp_path / "w.duckdb"
     summary = campaign_run_flow(
-        db_path=db,
-        recipe=recipe,
-        options=options,
-        paths=[tmp_path / "work"],
-        skip_dirs=SKIP,
-        runs_dir=tmp_path / "runs",
-        policy=CampaignPolicy(**policy),
+        db_path=db, spec=spec(tmp_path, recipe, options), policy=CampaignPolicy(**policy)
     )
     return db, summary
 
@@ -48,14 +47,7 @@ def rows(db: Path, sql: str, params: list | None = None) -> list[tuple]:
 def test_plan_changes_no_file_and_writes_the_plan(prefect_server, repos, tmp_path):
     before = {name: git(path, "status", "--porcelain") for name, path in repos.items()}
     db = tmp_path / "w.duckdb"
-    summary = campaign_plan_flow(
-        db_path=db,
-        recipe="upgrade-python",
-        options={"target_version": "3.12"},
-        paths=[tmp_path / "work"],
-        skip_dirs=SKIP,
-        runs_dir=tmp_path / "runs",
-    )
+    summary = campaign_plan_flow(db_path=db, spec=spec(tmp_path, "upgrade-python", UPGRADE))
     assert (summary.repositories, summary.planned, summary.failed) == (3, 6, 0)
     assert Path(summary.plan_path) == tmp_path / "runs" / summary.run_id / "plan.json"
     assert {name: git(path, "status", "--porcelain") for name, path in repos.items()} == before
@@ -65,7 +57,7 @@ def test_plan_changes_no_file_and_writes_the_plan(prefect_server, repos, tmp_pat
 
 
 def test_upgrade_merges_good_repos_and_blocks_the_broken_one(prefect_server, repos, tmp_path):
-    db, summary = run_campaign(tmp_path, "upgrade-python", {"target_version": "3.12"})
+    db, summary = run_campaign(tmp_path, "upgrade-python", UPGRADE)
     assert summary.states == {"MERGED": 2, "BLOCKED": 1}
     for name in ("alpha", "beta"):
         core = remote_file(repos[name], "main", "app/core.py")
@@ -117,7 +109,7 @@ def test_rename_api_rewrites_every_call_site(prefect_server, repos, tmp_path):
 
 
 def test_dry_run_publishes_nothing(prefect_server, repos, tmp_path):
-    _, summary = run_campaign(tmp_path, "upgrade-python", {"target_version": "3.12"}, dry_run=True)
+    _, summary = run_campaign(tmp_path, "upgrade-python", UPGRADE, dry_run=True)
     assert summary.states == {"UNPUBLISHED": 2, "BLOCKED": 1}
     branches = git(repos["alpha"], "ls-remote", "--heads", "origin")
     assert "globallm/" not in branches
@@ -126,17 +118,13 @@ def test_dry_run_publishes_nothing(prefect_server, repos, tmp_path):
 
 def test_rollout_limit_waits_and_a_resumed_run_finishes_the_rest(prefect_server, repos, tmp_path):
     limited = {"rollout": {"max_open_prs": 10, "prs_per_hour": 1}}
-    db, first = run_campaign(tmp_path, "upgrade-python", {"target_version": "3.12"}, **limited)
+    db, first = run_campaign(tmp_path, "upgrade-python", UPGRADE, **limited)
     assert first.states.get("MERGED") == 1 and first.states.get("WAITING") == 1
     waiting = rows(db, "SELECT count(*) FROM ledger_plan_items WHERE status = 'WAITING'")
     assert waiting == [(2,)]
     resumed = campaign_run_flow(
         db_path=db,
-        recipe="upgrade-python",
-        options={"target_version": "3.12"},
-        paths=[tmp_path / "work"],
-        skip_dirs=SKIP,
-        runs_dir=tmp_path / "runs",
+        spec=spec(tmp_path, "upgrade-python", UPGRADE),
         policy=CampaignPolicy(),
         resume_run_id=first.run_id,
     )
@@ -149,7 +137,7 @@ def test_rollout_limit_waits_and_a_resumed_run_finishes_the_rest(prefect_server,
 
 def test_a_branch_a_person_committed_to_is_left_alone(prefect_server, repos, tmp_path):
     limited = {"rollout": {"max_open_prs": 10, "prs_per_hour": 0}}
-    db, first = run_campaign(tmp_path, "upgrade-python", {"target_version": "3.12"}, **limited)
+    db, first = run_campaign(tmp_path, "upgrade-python", UPGRADE, **limited)
     assert first.states == {"WAITING": 2, "BLOCKED": 1}
     branch = f"globallm/{first.run_id}/upgrade-python"
     alpha = repos["alpha"]
@@ -160,11 +148,7 @@ def test_a_branch_a_person_committed_to_is_left_alone(prefect_server, repos, tmp
     git(alpha, "checkout", "-q", "main")
     resumed = campaign_run_flow(
         db_path=db,
-        recipe="upgrade-python",
-        options={"target_version": "3.12"},
-        paths=[tmp_path / "work"],
-        skip_dirs=SKIP,
-        runs_dir=tmp_path / "runs",
+        spec=spec(tmp_path, "upgrade-python", UPGRADE),
         policy=CampaignPolicy(),
         resume_run_id=first.run_id,
     )
@@ -178,7 +162,7 @@ def test_revert_restores_the_code_and_links_both_changes(prefect_server, repos, 
     from flows.revert import revert_flow
     from warehouse.run_queries import find_change
 
-    db, _ = run_campaign(tmp_path, "upgrade-python", {"target_version": "3.12"})
+    db, _ = run_campaign(tmp_path, "upgrade-python", UPGRADE)
     merged = rows(
         db, "SELECT change_id FROM ledger_changes WHERE state = 'MERGED' AND repo LIKE '%alpha%'"
     )[0][0]

@@ -1,0 +1,121 @@
+"""Prompts render in one place, strictly, and only as the version the registry names.
+
+The ledger records each LLM call's prompt sha; these tests make sure that sha always means
+one exact template (an edit without a version bump fails), and that a forgotten variable
+raises instead of sending the model an empty section.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from prompts import (
+    PROMPTS_DIR,
+    PromptError,
+    PromptIntegrityError,
+    RenderedPrompt,
+    prompt_names,
+    render,
+)
+
+VARIABLES = {
+    "issue_title": "area() uses a rough pi",
+    "issue_body": "Use math.pi instead of 3.14.",
+    "file_path": "src/geo.py",
+    "file_content": "def area(r):\n    return 3.14 * r * r\n",
+}
+
+
+def registry(directory: Path = PROMPTS_DIR) -> list[dict]:
+    return json.loads((directory / "registry.json").read_text(encoding="utf-8"))
+
+
+def test_every_template_is_registered_with_semver_and_its_sha() -> None:
+    entries = registry()
+    templates = sorted(path.stem for path in PROMPTS_DIR.glob("*.j2"))
+    assert sorted(entry["name"] for entry in entries) == templates == prompt_names()
+    assert "llm_patch" in templates
+    for entry in entries:
+        assert re.fullmatch(r"\d+\.\d+\.\d+", entry["version"])
+        data = (PROMPTS_DIR / f"{entry['name']}.j2").read_bytes()
+        assert entry["sha256"] == hashlib.sha256(data).hexdigest()
+
+
+def test_every_template_starts_with_a_header_naming_its_variables() -> None:
+    text = (PROMPTS_DIR / "llm_patch.j2").read_text(encoding="utf-8")
+    header = text[: text.index("#}")]
+    assert text.startswith("{#")
+    for variable in VARIABLES:
+        assert variable in header
+
+
+def test_render_llm_patch() -> None:
+    prompt = render("llm_patch", **VARIABLES)
+    assert isinstance(prompt, RenderedPrompt)
+    assert (prompt.name, prompt.version) == ("llm_patch", registry()[0]["version"])
+    assert prompt.sha256 == registry()[0]["sha256"]
+    assert "area() uses a rough pi" in prompt.text
+    assert "    return 3.14 * r * r\n" in prompt.text
+    assert '"path": "src/geo.py"' in prompt.text
+    assert "JSON" in prompt.text  # json_object response format requires the word in the prompt
+    assert "{#" not in prompt.text and "issue_title" not in prompt.text  # the header is dropped
+
+
+def test_a_missing_variable_raises() -> None:
+    partial = {k: v for k, v in VARIABLES.items() if k != "file_content"}
+    with pytest.raises(PromptError, match="file_content"):
+        render("llm_patch", **partial)
+
+
+def test_an_unknown_prompt_names_the_registered_ones() -> None:
+    with pytest.raises(PromptError, match="llm_patch"):
+        render("no_such_prompt", **VARIABLES)
+
+
+def copy_prompts(tmp_path: Path) -> Path:
+    folder = tmp_path / "prompts"
+    folder.mkdir()
+    for path in [*PROMPTS_DIR.glob("*.j2"), PROMPTS_DIR / "registry.json"]:
+        shutil.copy(path, folder / path.name)
+    return folder
+
+
+def test_a_copied_directory_renders_the_same(tmp_path: Path) -> None:
+    folder = copy_prompts(tmp_path)
+    assert render("llm_patch", directory=folder, **VARIABLES) == render("llm_patch", **VARIABLES)
+
+
+def test_an_edited_template_without_a_new_sha_is_refused(tmp_path: Path) -> None:
+    folder = copy_prompts(tmp_path)
+    template = folder / "llm_patch.j2"
+    template.write_text(template.read_text(encoding="utf-8") + "Be brief.\n", encoding="utf-8")
+    with pytest.raises(PromptIntegrityError) as raised:
+        render("llm_patch", directory=folder, **VARIABLES)
+    message = str(raised.value)
+    assert "'llm_patch'" in message and "version" in message
+
+
+def test_a_bumped_registry_entry_accepts_the_edit(tmp_path: Path) -> None:
+    folder = copy_prompts(tmp_path)
+    template = folder / "llm_patch.j2"
+    template.write_text(template.read_text(encoding="utf-8") + "Be brief.\n", encoding="utf-8")
+    entries = registry(folder)
+    entries[0] |= {"version": "1.1.0", "sha256": hashlib.sha256(template.read_bytes()).hexdigest()}
+    (folder / "registry.json").write_text(json.dumps(entries), encoding="utf-8")
+    prompt = render("llm_patch", directory=folder, **VARIABLES)
+    assert prompt.version == "1.1.0" and prompt.text.endswith("Be brief.\n")
+
+
+def test_a_registry_version_that_is_not_semver_is_refused(tmp_path: Path) -> None:
+    folder = copy_prompts(tmp_path)
+    entries = registry(folder)
+    entries[0]["version"] = "v2"
+    (folder / "registry.json").write_text(json.dumps(entries), encoding="utf-8")
+    with pytest.raises(PromptError, match="semver"):
+        render("llm_patch", directory=folder, **VARIABLES)
