@@ -50,6 +50,7 @@ def repository_flow(
     worktree_root: Path,
     policy: CampaignPolicy,
     parent_run_id: str | None = None,
+    generated_by: str | None = None,
 ) -> dict[str, int]:
     """Every pending batch of one repository through the pipeline; the states reached."""
     base = prepare_base(repo_path, worktree_root / "baseline")
@@ -61,7 +62,7 @@ def repository_flow(
     states: Counter[str] = Counter()
     for index, batch in enumerate(batches, start=1):
         branch = f"globallm/{run_id}/{recipe}" + (f"/{index}" if len(batches) > 1 else "")
-        change = _new_change(run_id, branch, batch, base, recipe)
+        change = _new_change(run_id, branch, batch, base, generated_by or f"recipe:{recipe}")
         refusal = guard_branch(repo_path, base.sha, branch)
         if refusal:
             blocked = change.model_copy(
@@ -182,7 +183,7 @@ def _publish(
     return change
 
 
-def _new_change(run_id: str, branch: str, batch: Batch, base: Base, recipe: str) -> Change:
+def _new_change(run_id: str, branch: str, batch: Batch, base: Base, generated_by: str) -> Change:
     return Change(
         change_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"{run_id}/{batch.items[0].repo}/{branch}")),
         run_id=run_id,
@@ -192,7 +193,7 @@ def _new_change(run_id: str, branch: str, batch: Batch, base: Base, recipe: str)
         base_branch=base.branch,
         base_sha=base.sha,
         plan_item_id=batch.items[0].plan_item_id,
-        generated_by=f"recipe:{recipe}",
+        generated_by=generated_by,
     )
 
 

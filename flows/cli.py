@@ -18,7 +18,7 @@ import typer
 from pydantic import ValidationError
 
 import settings as config
-from flows.cli_campaign import campaign_app, revert, runs_app
+from flows.cli_campaign import campaign_app, fix, revert, runs_app
 from flows.cli_common import fail, settings_for
 from flows.output import OutputFormat, console, print_frame
 from warehouse import queries
@@ -32,6 +32,7 @@ app = typer.Typer(
 app.add_typer(campaign_app, name="campaign")
 app.add_typer(runs_app, name="runs")
 app.command()(revert)
+app.command()(fix)
 
 PRIORITY_COLUMNS = ["rank", "name", "kind", "source", "language", "priority", "health", "impact"]
 

@@ -228,3 +228,47 @@ def revert(
         f"change {made.change_id} reverts {change['change_id']}: {made.pr_url} "
         f"merged as {made.merge_sha}"
     )
+
+
+def fix(
+    ctx: typer.Context,
+    issue_url: Annotated[str, typer.Option(help="The issue to resolve (recorded as the source)")],
+    file: Annotated[list[str], typer.Option("--file", "-f", help="File the fix may edit")],
+    title: Annotated[str, typer.Option(help="The issue's title")],
+    body: Annotated[str, typer.Option(help="The issue's text")] = "",
+    path: Annotated[Path, typer.Option("--path", "-p", help="The repository")] = Path("."),
+    timeout: Annotated[float, typer.Option(help="Seconds a test suite may run")] = 600.0,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Verify, publish nothing")] = False,
+) -> None:
+    """Ask the configured LLM (GLOBALLM_LLM_BASE_URL / OPENAI_API_KEY) for edits resolving an
+    issue, then apply, verify, gate and propose them like a campaign."""
+    from flows.campaign_repository import CampaignPolicy
+    from flows.fix import fix_flow
+    from tasks.llm_fix import IssueSpec
+    from tasks.sandbox import Limits
+
+    settings = settings_for(ctx)
+    if not (path / ".git").exists():
+        raise fail(f"{path} is not a git repository", 2)
+    summary = fix_flow(
+        db_path=settings.db,
+        issue=IssueSpec(url=issue_url, title=title, body=body),
+        repo_path=path,
+        files=file,
+        runs_dir=settings.db.parent / "runs",
+        policy=CampaignPolicy(
+            merge=settings.merge, limits=Limits(wall_seconds=timeout), dry_run=dry_run
+        ),
+    )
+    if summary.model is None:
+        console.print(
+            "no LLM configured: the llm-patch step was skipped (set "
+            "GLOBALLM_LLM_BASE_URL or OPENAI_API_KEY)"
+        )
+    for rel, problem in summary.problems.items():
+        console.print(f"[yellow]{rel}[/yellow]: {problem}")
+    states = ", ".join(f"{k} {v}" for k, v in sorted(summary.states.items())) or "no change"
+    console.print(
+        f"run {summary.run_id}: {summary.planned} planned, {summary.skipped} skipped, "
+        f"{summary.failed} failed · {states}"
+    )

@@ -8,6 +8,7 @@ from typing import Any
 from prefect import task
 
 from fixers.plan import PlanItem
+from tasks.llm import LlmCall
 from warehouse import ledger, store
 
 
@@ -63,3 +64,11 @@ def count_changes(db_path: Path, run_id: str, states: list[str], since_hours: fl
 def load_plan(db_path: Path, run_id: str) -> list[PlanItem]:
     with store.connect(db_path) as con:
         return [PlanItem.model_validate(row) for row in ledger.plan_items(con, run_id)]
+
+
+@task(name="record-llm-calls", tags=["warehouse"])
+def record_llm_calls(db_path: Path, calls: list[LlmCall]) -> None:
+    """One `ledger_llm_calls` row per answered request: prompt, model, tokens, cost, latency."""
+    if calls:
+        with store.connect(db_path) as con:
+            store.land(con, "ledger_llm_calls", calls)

@@ -17,7 +17,7 @@ from ruff.__main__ import find_ruff_bin
 
 from fixers.plan import Batch, PlanItem, line_changes
 from fixers.recipe import Recipe, load_recipe
-from fixers.results import FixStatus
+from fixers.results import FixResult, FixStatus
 from tasks import git
 
 
@@ -34,6 +34,16 @@ class AppliedBatch(BaseModel):
     error: str | None = None
 
 
+class PlanScope(BaseModel):
+    """Narrows a plan: only these files, a source other than the recipe (an issue URL),
+    SKIPPED results kept as plan items, and files known to have failed already (with why)."""
+
+    files: list[str] = []
+    source: str | None = None
+    keep_skipped: bool = False
+    failures: dict[str, str] = {}
+
+
 def repo_label(repo_path: Path) -> str:
     """How a repository is named in the ledger: its remote when it has one, else its path."""
     return git.remote_url(repo_path) or str(repo_path)
@@ -41,36 +51,63 @@ def repo_label(repo_path: Path) -> str:
 
 @task(name="plan-repository", tags=["local"])
 def plan_repository(
-    repo_path: Path, recipe_name: str, options: dict, run_id: str, skip_dirs: list[str]
+    repo_path: Path,
+    recipe_name: str,
+    options: dict,
+    run_id: str,
+    skip_dirs: list[str],
+    scope: PlanScope | None = None,
 ) -> list[PlanItem]:
     """One plan item per file the recipe would change (or fails on); no file is written."""
     recipe = load_recipe(recipe_name, options)
+    scope = scope or PlanScope()
     label = repo_label(repo_path)
     skip = set(skip_dirs)
     items = []
-    for rel in git.listed_files(repo_path):
+    for rel in scope.files or git.listed_files(repo_path):
         if not recipe.applies_to(rel) or not skip.isdisjoint(rel.split("/")[:-1]):
             continue
-        path = repo_path / rel
-        if not path.is_file():
+        result, source = _plan_one(recipe, repo_path, rel, scope)
+        if result is None or (result.status is FixStatus.SKIPPED and not scope.keep_skipped):
             continue
-        try:
-            source = path.read_text(encoding="utf-8")
-        except (UnicodeDecodeError, OSError) as error:
-            items.append(
-                _item(run_id, label, repo_path, rel, recipe, [], "FAILED", f"unreadable: {error}")
-            )
-            continue
-        result = recipe.transform(rel, source)
-        if result.status is FixStatus.SKIPPED:
-            continue
-        if result.status is FixStatus.FAILED:
-            items.append(_item(run_id, label, repo_path, rel, recipe, [], "FAILED", result.reason))
-            continue
-        item = _item(run_id, label, repo_path, rel, recipe, result.rules, "PLANNED", result.reason)
-        item.lines_added, item.lines_removed = line_changes(source, result.new_source or "")
+        item = _item(
+            run_id,
+            label,
+            repo_path,
+            rel,
+            recipe,
+            result.rules,
+            PLAN_STATUS[result.status],
+            result.reason,
+            scope.source,
+        )
+        if result.new_source is not None:
+            item.lines_added, item.lines_removed = line_changes(source, result.new_source)
         items.append(item)
     return items
+
+
+PLAN_STATUS = {
+    FixStatus.APPLIED: "PLANNED",
+    FixStatus.SKIPPED: "SKIPPED",
+    FixStatus.FAILED: "FAILED",
+}
+
+
+def _plan_one(
+    recipe: Recipe, repo_path: Path, rel: str, scope: PlanScope
+) -> tuple[FixResult | None, str]:
+    """The recipe's result on one file and the file's text; None for a file to pass over."""
+    if rel in scope.failures:
+        return FixResult.failed(rel, scope.failures[rel]), ""
+    path = repo_path / rel
+    if not path.is_file():  # a file named on purpose must exist; a listed one may be gone
+        return (FixResult.failed(rel, "no such file") if scope.files else None), ""
+    try:
+        source = path.read_text(encoding="utf-8")
+    except (UnicodeDecodeError, OSError) as error:
+        return FixResult.failed(rel, f"unreadable: {error}"), ""
+    return recipe.transform(rel, source), source
 
 
 def _item(
@@ -82,6 +119,7 @@ def _item(
     rules: list[str],
     status: str,
     reason: str,
+    source: str | None = None,
 ) -> PlanItem:
     return PlanItem(
         plan_item_id=str(uuid.uuid4()),
@@ -90,7 +128,7 @@ def _item(
         repo_path=str(repo_path),
         file_path=rel,
         reason=reason or recipe.description,
-        source=f"recipe:{recipe.name}",
+        source=source or f"recipe:{recipe.name}",
         recipe=recipe.name,
         rules=rules,
         confidence=recipe.confidence,

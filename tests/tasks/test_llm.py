@@ -10,11 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
-import threading
 import time
-from collections import deque
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -25,6 +21,7 @@ from fixers.results import FixStatus
 from prompts import render
 from tasks import llm
 from tasks.llm import LlmConfig, LlmError, complete, complete_task
+from tests.fakes.openai_server import Reply, ScriptedServer, completion
 from warehouse import store
 from warehouse.tables import columns
 
@@ -32,75 +29,10 @@ KEY = "sk-test-0123456789abcdefSECRET"  # pragma: allowlist secret
 SOURCE = "def area(r):\n    return 3.14 * r * r\n"
 
 
-@dataclass
-class Reply:
-    status: int = 200
-    body: dict | str = ""
-    headers: dict[str, str] = field(default_factory=dict)
-    delay_s: float = 0.0
-
-
-@dataclass
-class Seen:
-    path: str
-    headers: dict[str, str]
-    body: dict
-
-
-class ScriptedServer:
-    """Answers POSTs from a queue of Replies and records every request it receives."""
-
-    def __init__(self) -> None:
-        self.replies: deque[Reply] = deque()
-        self.requests: list[Seen] = []
-        self.lock = threading.Lock()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.httpd.daemon_threads = True
-        self.httpd.block_on_close = False  # do not wait for a handler still sleeping
-        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-
-    def script(self, *replies: Reply) -> None:
-        self.replies.extend(replies)
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                with server.lock:
-                    server.requests.append(Seen(self.path, dict(self.headers), json.loads(raw)))
-                    reply = server.replies.popleft() if server.replies else Reply(418, "unscripted")
-                time.sleep(reply.delay_s)
-                body = reply.body if isinstance(reply.body, str) else json.dumps(reply.body)
-                try:
-                    self.send_response(reply.status)
-                    for name, value in reply.headers.items():
-                        self.send_header(name, value)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(body.encode())))
-                    self.end_headers()
-                    self.wfile.write(body.encode())
-                except (BrokenPipeError, ConnectionResetError):  # the client timed out
-                    pass
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        return Handler
-
-
 @pytest.fixture
 def server():
-    scripted = ScriptedServer()
-    scripted.thread.start()
-    yield scripted
-    scripted.httpd.shutdown()
-    scripted.httpd.server_close()
+    with ScriptedServer() as scripted:
+        yield scripted
 
 
 @pytest.fixture(autouse=True)
@@ -129,16 +61,6 @@ def prompt(title: str = "area() uses a rough pi"):
     return render(
         "llm_patch", issue_title=title, issue_body="", file_path="geo.py", file_content=SOURCE
     )
-
-
-def completion(content: str, tokens_in: int = 1200, tokens_out: int = 300) -> dict:
-    return {
-        "id": "chatcmpl-1",
-        "object": "chat.completion",
-        "model": "test-model",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}}],
-        "usage": {"prompt_tokens": tokens_in, "completion_tokens": tokens_out},
-    }
 
 
 EDITS = json.dumps(

@@ -1,0 +1,72 @@
+"""`globallm fix --issue-url URL`: an LLM proposes edits for an issue, and they go through the
+same apply -> verify -> gate -> propose pipeline as a campaign. With no LLM configured, the
+plan items are recorded as SKIPPED with that reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import flow
+from prefect.runtime import flow_run
+from pydantic import BaseModel
+
+from flows.campaign_repository import CampaignPolicy, repository_flow
+from flows.ledger_hooks import LEDGER_HOOKS
+from tasks.ledger import record_llm_calls, record_plan_items
+from tasks.llm_fix import IssueSpec, propose_edits
+from tasks.recipes import PlanScope, plan_repository
+
+RECIPE = "llm-patch"
+
+
+class FixSummary(BaseModel):
+    run_id: str
+    model: str | None
+    planned: int
+    skipped: int
+    failed: int
+    problems: dict[str, str]
+    states: dict[str, int]
+
+
+@flow(name="fix", **LEDGER_HOOKS)
+def fix_flow(
+    db_path: Path,
+    issue: IssueSpec,
+    repo_path: Path,
+    files: list[str],
+    runs_dir: Path,
+    policy: CampaignPolicy,
+) -> FixSummary:
+    """Propose edits for the issue in `files`, plan them, then verify, gate and propose."""
+    run_id = str(flow_run.get_id())
+    proposal = propose_edits(repo_path, files, issue, run_id)
+    record_llm_calls(db_path, proposal.calls)
+    options = {"issue_title": issue.title, "issue_body": issue.body, "answer": proposal.answer}
+    scope = PlanScope(files=files, source=issue.url, keep_skipped=True, failures=proposal.problems)
+    items = plan_repository(repo_path.resolve(), RECIPE, options, run_id, [], scope)
+    record_plan_items(db_path, items, state="PENDING")
+    planned = [item for item in items if item.status == "PLANNED"]
+    states: dict[str, int] = {}
+    if planned:
+        states = repository_flow(
+            db_path=db_path,
+            run_id=run_id,
+            repo_path=repo_path.resolve(),
+            items=planned,
+            recipe=RECIPE,
+            options=options,
+            policy=policy,
+            worktree_root=runs_dir / run_id / "worktrees" / repo_path.resolve().name,
+            parent_run_id=run_id,
+            generated_by=f"llm:{proposal.model}",
+        )
+    return FixSummary(
+        run_id=run_id,
+        model=proposal.model,
+        planned=len(planned),
+        skipped=sum(item.status == "SKIPPED" for item in items),
+        failed=sum(item.status == "FAILED" for item in items),
+        problems=proposal.problems,
+        states=states,
+    )

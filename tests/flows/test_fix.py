@@ -1,0 +1,127 @@
+"""`fix`: an LLM's edits (from a scripted OpenAI-compatible server) through the fix pipeline."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from fixers.gate import MergePolicy
+from flows.campaign_repository import CampaignPolicy
+from flows.fix import fix_flow
+from tasks import llm
+from tasks.llm_fix import IssueSpec
+from tests.campaign_repos import make_campaign_repo, remote_file
+from tests.fakes.openai_server import Reply, ScriptedServer, completion
+from warehouse import store
+
+ISSUE = IssueSpec(url="https://example.test/acme/alpha/issues/7", title="stop using legacy_fetch")
+# LLM patches carry confidence 0.7; this campaign's policy lets them merge at 0.6.
+POLICY = CampaignPolicy(merge=MergePolicy(min_confidence=0.6))
+
+
+def answer(path: str, search: str, replace: str) -> dict:
+    edits = {
+        "edits": [{"path": path, "search": search, "replace": replace}],
+        "summary": f"edit {path}",
+        "confidence": 0.9,
+    }
+    return completion(json.dumps(edits))
+
+
+@pytest.fixture
+def server(monkeypatch):
+    llm.clear_cache()
+    with ScriptedServer() as scripted:
+        monkeypatch.setenv("GLOBALLM_LLM_BASE_URL", scripted.base_url)
+        monkeypatch.setenv("GLOBALLM_LLM_API_KEY", "sk-fix-test")  # pragma: allowlist secret
+        monkeypatch.setenv("GLOBALLM_LLM_MODEL", "test-model")
+        yield scripted
+
+
+def rows(db: Path, sql: str) -> list[tuple]:
+    with store.connect(db, read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_valid_edits_are_verified_merged_and_attributed_to_the_model(
+    prefect_server, server, tmp_path
+):
+    repo = make_campaign_repo(tmp_path, "alpha")
+    server.script(
+        Reply(body=answer("app/client.py", "acme_http.legacy_fetch(url)", "acme_http.fetch(url)"))
+    )
+    db = tmp_path / "w.duckdb"
+    summary = fix_flow(
+        db_path=db,
+        issue=ISSUE,
+        repo_path=repo,
+        files=["app/client.py"],
+        runs_dir=tmp_path / "runs",
+        policy=POLICY,
+    )
+    assert summary.states == {"MERGED": 1} and summary.model == "test-model"
+    assert "acme_http.fetch(url)" in remote_file(repo, "main", "app/client.py")
+    touched = rows(db, "SELECT file_path, by_whom, why, confidence FROM ledger_files_touched")
+    assert touched[0][:2] == ("app/client.py", "llm:test-model")
+    assert "edit app/client.py" in touched[0][2] and touched[0][3] == 0.7
+    source = rows(db, "SELECT source FROM ledger_plan_items")
+    assert source == [(ISSUE.url,)]
+    calls = rows(db, "SELECT prompt_name, model, tokens_in, tokens_out FROM ledger_llm_calls")
+    assert calls == [("llm_patch", "test-model", 1200, 300)]
+
+
+def test_failures_of_each_kind_are_recorded_and_the_good_edit_goes_on(
+    prefect_server, server, tmp_path
+):
+    repo = make_campaign_repo(tmp_path, "beta")
+    server.script(
+        Reply(status=429, headers={"Retry-After": "1"}, body={"error": "slow down"}),
+        Reply(body=answer("app/client.py", "acme_http.legacy_fetch(url)", "acme_http.fetch(url)")),
+        Reply(status=500, body={"error": "boom"}),
+        Reply(body=answer("app/core.py", "text that is not there", "x")),
+        Reply(body=completion("this is not JSON")),
+    )
+    db = tmp_path / "w.duckdb"
+    files = ["app/client.py", "app/core.py", "acme_http.py"]
+    summary = fix_flow(
+        db_path=db,
+        issue=ISSUE,
+        repo_path=repo,
+        files=files,
+        runs_dir=tmp_path / "runs",
+        policy=POLICY,
+    )
+    assert len(server.requests) == 5  # one retry after the 429, one after the 500
+    assert summary.states == {"MERGED": 1}
+    assert "malformed LLM answer" in summary.problems["acme_http.py"]
+    items = dict(rows(db, "SELECT file_path, status || ': ' || reason FROM ledger_plan_items"))
+    assert items["app/client.py"].startswith("MERGED")
+    assert items["app/core.py"].startswith("FAILED") and "matches 0 times" in items["app/core.py"]
+    assert items["acme_http.py"].startswith("FAILED: malformed LLM answer")
+    assert rows(db, "SELECT count(*) FROM ledger_llm_calls") == [(3,)]
+
+
+def test_without_an_llm_the_step_is_skipped_with_that_reason(prefect_server, tmp_path, monkeypatch):
+    for name in (
+        "GLOBALLM_LLM_BASE_URL",
+        "OPENAI_BASE_URL",
+        "GLOBALLM_LLM_API_KEY",
+        "OPENAI_API_KEY",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    repo = make_campaign_repo(tmp_path, "gamma")
+    db = tmp_path / "w.duckdb"
+    summary = fix_flow(
+        db_path=db,
+        issue=ISSUE,
+        repo_path=repo,
+        files=["app/client.py"],
+        runs_dir=tmp_path / "runs",
+        policy=POLICY,
+    )
+    assert summary.model is None and summary.states == {} and summary.skipped == 1
+    reason = rows(db, "SELECT status, reason FROM ledger_plan_items")
+    assert reason == [("SKIPPED", "no LLM configured: the llm-patch step was skipped")]
+    assert rows(db, "SELECT count(*) FROM ledger_changes") == [(0,)]
