@@ -20,6 +20,7 @@ campaign_app = typer.Typer(
 )
 runs_app = typer.Typer(help="Read the ledger of runs.", no_args_is_help=True)
 
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table, json or csv")]
 EXTRA_ARGS = {"allow_extra_args": True, "ignore_unknown_options": True}
 PathsOption = Annotated[
     list[Path] | None,
@@ -140,9 +141,13 @@ def run(
 
 
 @runs_app.command("list")
-def runs_list(ctx: typer.Context, limit: int = 20) -> None:
+def runs_list(ctx: typer.Context, limit: int = 20, fmt: FormatOption = OutputFormat.table) -> None:
     """Runs, newest first, with plan items and changes."""
-    print_frame(run_queries.list_runs(settings_for(ctx).db, limit), OutputFormat.table)
+    try:
+        frame = run_queries.list_runs(settings_for(ctx).db, limit)
+    except FileNotFoundError as error:
+        raise fail(str(error)) from error
+    print_frame(frame, fmt)
 
 
 def _run_id(ctx: typer.Context, prefix: str) -> tuple[Path, str]:
@@ -182,18 +187,20 @@ def runs_show(ctx: typer.Context, run_id: str) -> None:
 
 
 @runs_app.command("compare")
-def runs_compare(ctx: typer.Context, first: str, second: str) -> None:
+def runs_compare(
+    ctx: typer.Context, first: str, second: str, fmt: FormatOption = OutputFormat.table
+) -> None:
     """Files planned in either run and their state in each."""
     db, a = _run_id(ctx, first)
     _, b = _run_id(ctx, second)
-    print_frame(run_queries.compare_runs(db, a, b), OutputFormat.table)
+    print_frame(run_queries.compare_runs(db, a, b), fmt)
 
 
 @runs_app.command("export")
 def runs_export(
     ctx: typer.Context,
     run_id: str,
-    fmt: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.json,
+    fmt: FormatOption = OutputFormat.json,
 ) -> None:
     """Every plan item of a run with its change and verification, as JSON or CSV."""
     db, full = _run_id(ctx, run_id)
