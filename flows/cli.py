@@ -18,8 +18,9 @@ import typer
 from pydantic import ValidationError
 
 import settings as config
-from flows.cli_campaign import campaign_app, fix, revert, runs_app
-from flows.cli_common import fail, settings_for
+from flows.cli_campaign import campaign_app, fix
+from flows.cli_common import FormatOption, fail, settings_for
+from flows.cli_runs import revert, runs_app
 from flows.output import OutputFormat, console, print_frame
 from warehouse import queries
 
@@ -103,7 +104,7 @@ def run(
 def prioritize(
     ctx: typer.Context,
     top: Annotated[int | None, typer.Option(help="How many rows [default 20]")] = None,
-    fmt: Annotated[OutputFormat, typer.Option("--format", help="Output format")] = "table",
+    fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Print the ranked queue from the warehouse, without crawling."""
     settings = settings_for(ctx, top=top)
@@ -120,7 +121,7 @@ def prioritize(
 def sql(
     ctx: typer.Context,
     query: Annotated[str, typer.Argument(help="SQL to run read-only against the warehouse")],
-    fmt: Annotated[OutputFormat, typer.Option("--format", help="Output format")] = "table",
+    fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Run read-only SQL against the warehouse; a statement that writes is refused (exit 2)."""
     settings = settings_for(ctx)

@@ -5,22 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import polars as pl
 import typer
 from pydantic import ValidationError
 
 from fixers.recipe import UnknownRecipe, available_recipes, load_recipe
 from flows.cli_common import fail, settings_for
-from flows.output import OutputFormat, console, print_frame
+from flows.output import console
 from settings import Settings
 from warehouse import run_queries
 
 campaign_app = typer.Typer(
     help="Plan and run changes across many repositories.", no_args_is_help=True
 )
-runs_app = typer.Typer(help="Read the ledger of runs.", no_args_is_help=True)
 
-FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table, json or csv")]
 EXTRA_ARGS = {"allow_extra_args": True, "ignore_unknown_options": True}
 PathsOption = Annotated[
     list[Path] | None,
@@ -138,103 +135,6 @@ def run(
     states = ", ".join(f"{k} {v}" for k, v in sorted(summary.states.items())) or "no change"
     console.print(f"run {summary.run_id}: {states} · {summary.skipped_done} items already done")
     console.print(f"details: globallm runs show {summary.run_id[:8]}")
-
-
-@runs_app.command("list")
-def runs_list(ctx: typer.Context, limit: int = 20, fmt: FormatOption = OutputFormat.table) -> None:
-    """Runs, newest first, with plan items and changes."""
-    try:
-        frame = run_queries.list_runs(settings_for(ctx).db, limit)
-    except FileNotFoundError as error:
-        raise fail(str(error)) from error
-    print_frame(frame, fmt)
-
-
-def _run_id(ctx: typer.Context, prefix: str) -> tuple[Path, str]:
-    db = settings_for(ctx).db
-    try:
-        return db, run_queries.resolve_run_id(db, prefix)
-    except (run_queries.UnknownRun, FileNotFoundError) as error:
-        raise fail(str(error)) from error
-
-
-@runs_app.command("show")
-def runs_show(ctx: typer.Context, run_id: str) -> None:
-    """Per repository and file: what changed, why, confidence, verification, gate, PR."""
-    db, full = _run_id(ctx, run_id)
-    items = run_queries.run_items(db, full)
-    print_frame(
-        items.select(
-            "repo",
-            "file_path",
-            "status",
-            "confidence",
-            "risk",
-            "change_state",
-            "tests_after",
-            "coverage_delta",
-            "branch",
-        ),
-        OutputFormat.table,
-        title=f"run {full}",
-    )
-    for change in run_queries.run_changes(db, full).iter_rows(named=True):
-        reasons = "; ".join(change["gate_reasons"] or [])
-        console.print(
-            f"[bold]{change['branch']}[/bold] {change['state']} "
-            f"(+{change['lines_added']} -{change['lines_removed']}): {reasons}"
-        )
-
-
-@runs_app.command("compare")
-def runs_compare(
-    ctx: typer.Context, first: str, second: str, fmt: FormatOption = OutputFormat.table
-) -> None:
-    """Files planned in either run and their state in each."""
-    db, a = _run_id(ctx, first)
-    _, b = _run_id(ctx, second)
-    print_frame(run_queries.compare_runs(db, a, b), fmt)
-
-
-@runs_app.command("export")
-def runs_export(
-    ctx: typer.Context,
-    run_id: str,
-    fmt: FormatOption = OutputFormat.json,
-) -> None:
-    """Every plan item of a run with its change and verification, as JSON or CSV."""
-    db, full = _run_id(ctx, run_id)
-    frame = run_queries.run_items(db, full)
-    if fmt is OutputFormat.csv:  # CSV has no lists: join them
-        frame = frame.with_columns(pl.col(pl.List(pl.String)).list.join("; "))
-    print_frame(frame, fmt)
-
-
-def revert(
-    ctx: typer.Context,
-    change_id: Annotated[str, typer.Argument(help="The change to revert (id or id prefix)")],
-) -> None:
-    """Make and propose the revert of a merged change; the ledger links both."""
-    from flows.revert import revert_flow
-
-    db = settings_for(ctx).db
-    try:
-        change = run_queries.find_change(db, change_id)
-    except (run_queries.UnknownRun, FileNotFoundError) as error:
-        raise fail(str(error)) from error
-    if change["state"] != "MERGED" or not change["merge_sha"]:
-        raise fail(
-            f"change {change['change_id']} is {change['state']}: only a merged change "
-            "can be reverted",
-            2,
-        )
-    made = revert_flow(
-        db_path=db, change=change, worktree_root=db.parent / "runs" / "reverts" / change_id
-    )
-    console.print(
-        f"change {made.change_id} reverts {change['change_id']}: {made.pr_url} "
-        f"merged as {made.merge_sha}"
-    )
 
 
 def fix(

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 from pydantic import ValidationError
 
 import settings as config
-from flows.output import console
+from flows.output import OutputFormat, console
+
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table, json or csv")]
 
 
 def settings_for(ctx: typer.Context, **overrides: object) -> config.Settings:
