@@ -181,3 +181,27 @@ def test_revert_restores_the_code_and_links_both_changes(prefect_server, repos, 
         (revert.change_id, "MERGED", False, merged),
         (merged, "REVERTED", True, None),
     ]
+
+
+def test_when_the_base_moves_a_waiting_branch_is_remade_on_the_new_base(
+    prefect_server, repos, tmp_path
+):
+    limited = {"rollout": {"max_open_prs": 10, "prs_per_hour": 0}}
+    db, first = run_campaign(tmp_path, "upgrade-python", UPGRADE, **limited)
+    alpha = repos["alpha"]
+    (alpha / "CHANGELOG.md").write_text("moved on\n")
+    git(alpha, "add", "CHANGELOG.md")
+    git(alpha, "-c", "user.name=Pat", "-c", "user.email=pat@example.com", "commit", "-qm", "log")
+    git(alpha, "push", "-q", "origin", "main")
+    new_base = git(alpha, "rev-parse", "HEAD").strip()
+    resumed = campaign_run_flow(
+        db_path=db,
+        spec=spec(tmp_path, "upgrade-python", UPGRADE),
+        policy=CampaignPolicy(),
+        resume_run_id=first.run_id,
+    )
+    assert resumed.states == {"MERGED": 2}
+    branch = f"globallm/{first.run_id}/upgrade-python"
+    assert git(alpha, "rev-parse", f"{branch}~1").strip() == new_base
+    assert remote_file(alpha, "main", "CHANGELOG.md") == "moved on\n"
+    assert "str | None" in remote_file(alpha, "main", "app/core.py")
