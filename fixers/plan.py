@@ -7,7 +7,7 @@ changed lines per change) are data in, batches out.
 from __future__ import annotations
 
 import difflib
-import fnmatch
+import re
 from collections import defaultdict
 from pathlib import PurePosixPath
 
@@ -49,7 +49,10 @@ class Batch(BaseModel):
 def line_changes(before: str, after: str) -> tuple[int, int]:
     """(added, removed) lines between two texts, as a unified diff counts them."""
     added = removed = 0
-    diff = difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=0)
+    # keep line endings: a change that only adds a final newline or converts CRLF is a change
+    diff = difflib.unified_diff(
+        before.splitlines(keepends=True), after.splitlines(keepends=True), lineterm="", n=0
+    )
     for line in diff:
         if line.startswith("+") and not line.startswith("+++"):
             added += 1
@@ -69,18 +72,45 @@ def parse_codeowners(text: str) -> list[tuple[str, list[str]]]:
     return rules
 
 
+def _codeowners_regex(pattern: str) -> re.Pattern[str]:
+    """GitHub's CODEOWNERS (gitignore-style) pattern as a regex over repository paths.
+
+    A leading or inner `/` anchors the pattern at the root, otherwise it matches at any
+    depth; `*` stays within one directory, `**` crosses them; a pattern whose last part has
+    no wildcard also owns everything below it (`docs/*` owns only docs' direct files).
+    """
+    body = pattern.strip("/")
+    anchored = pattern.startswith("/") or "/" in body
+    parts = []
+    index = 0
+    while index < len(body):
+        if body.startswith("**/", index):
+            parts.append("(?:.*/)?")
+            index += 3
+        elif body.startswith("**", index):
+            parts.append(".*")
+            index += 2
+        elif body[index] == "*":
+            parts.append("[^/]*")
+            index += 1
+        elif body[index] == "?":
+            parts.append("[^/]")
+            index += 1
+        else:
+            parts.append(re.escape(body[index]))
+            index += 1
+    last = body.rsplit("/", 1)[-1]
+    below = "(?:/.*)?" if "*" not in last or last == "**" else ""
+    if pattern.endswith("/"):
+        below = "/.*"
+    return re.compile(("^" if anchored else "^(?:.*/)?") + "".join(parts) + below + "$")
+
+
 def owner_of(path: str, rules: list[tuple[str, list[str]]]) -> str:
     """The owners of a path under CODEOWNERS rules ("unowned" when none match)."""
     owners = "unowned"
     for pattern, names in rules:
-        anchored = pattern.lstrip("/")
-        if pattern.endswith("/"):
-            matched = path.startswith(anchored) or f"/{anchored}" in f"/{path}"
-        elif "/" in pattern.rstrip("/"):
-            matched = fnmatch.fnmatch(path, anchored) or path.startswith(anchored + "/")
-        else:
-            matched = any(fnmatch.fnmatch(part, anchored) for part in PurePosixPath(path).parts)
-        if matched:
+        if _codeowners_regex(pattern).match(path):
             owners = " ".join(names) or "unowned"
     return owners
 
