@@ -128,7 +128,7 @@ def _release_warehouse() -> None:
     gc.collect()
 
 
-@task(name="dbt-build", tags=["warehouse"])
+@task(name="dbt-build")
 def dbt_build(
     db_path: Path,
     select: list[str],

@@ -15,7 +15,7 @@ from tasks.python_env import EnvironmentSnapshot
 from warehouse import store
 
 
-@task(name="land-repository", tags=["warehouse"])
+@task(name="land-repository")
 def land_repository(db_path: Path, crawl: RepoCrawl) -> None:
     scope = {"repo_id": crawl.repo.repo_id}
     with store.connect(db_path) as con:
@@ -25,7 +25,7 @@ def land_repository(db_path: Path, crawl: RepoCrawl) -> None:
         store.land(con, "raw_local_findings", crawl.findings, scope)
 
 
-@task(name="land-crawl-failure", tags=["warehouse"])
+@task(name="land-crawl-failure")
 def land_crawl_failure(db_path: Path, repo_path: Path, error: str) -> None:
     """Record a crawl that failed outright, so it shows up instead of vanishing."""
     finding = Finding(repo_id=f"local:{repo_path}", path=".", finding_kind="crawl-failed",
@@ -34,7 +34,7 @@ def land_crawl_failure(db_path: Path, repo_path: Path, error: str) -> None:
         store.land(con, "raw_local_findings", [finding])
 
 
-@task(name="land-python-environment", tags=["warehouse"])
+@task(name="land-python-environment")
 def land_environment(db_path: Path, snapshot: EnvironmentSnapshot) -> None:
     scope = {"environment": snapshot.environment}
     with store.connect(db_path) as con:
@@ -42,7 +42,7 @@ def land_environment(db_path: Path, snapshot: EnvironmentSnapshot) -> None:
         store.land(con, "raw_python_requirements", snapshot.requirements, scope)
 
 
-@task(name="count-rows", tags=["warehouse"])
+@task(name="count-rows")
 def count_rows(db_path: Path, tables: list[str]) -> dict[str, int]:
     with store.connect(db_path) as con:
         return store.row_counts(con, tables)

@@ -12,7 +12,7 @@ from tasks.llm import LlmCall
 from warehouse import ledger, store
 
 
-@task(name="record-plan-items", tags=["warehouse"])
+@task(name="record-plan-items")
 def record_plan_items(db_path: Path, items: list[PlanItem], state: str | None = None) -> None:
     """Upsert plan items; with `state`, also an event per item."""
     with store.connect(db_path) as con:
@@ -28,7 +28,7 @@ def record_plan_items(db_path: Path, items: list[PlanItem], state: str | None = 
             )
 
 
-@task(name="record-change", tags=["warehouse"])
+@task(name="record-change")
 def record_change(
     db_path: Path,
     change: dict[str, Any],
@@ -54,19 +54,19 @@ def record_change(
         )
 
 
-@task(name="count-changes", tags=["warehouse"])
+@task(name="count-changes")
 def count_changes(db_path: Path, run_id: str, states: list[str], since_hours: float | None) -> int:
     with store.connect(db_path) as con:
         return ledger.count_changes(con, run_id, states, since_hours)
 
 
-@task(name="load-plan", tags=["warehouse"])
+@task(name="load-plan")
 def load_plan(db_path: Path, run_id: str) -> list[PlanItem]:
     with store.connect(db_path) as con:
         return [PlanItem.model_validate(row) for row in ledger.plan_items(con, run_id)]
 
 
-@task(name="record-llm-calls", tags=["warehouse"])
+@task(name="record-llm-calls")
 def record_llm_calls(db_path: Path, calls: list[LlmCall]) -> None:
     """One `ledger_llm_calls` row per answered request: prompt, model, tokens, cost, latency."""
     if calls:

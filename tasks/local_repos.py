@@ -88,7 +88,7 @@ def find_repositories(roots: list[Path], skip_dirs: list[str]) -> list[Path]:
     return sorted(found)
 
 
-@task(name="crawl-local-repository", tags=["local"])
+@task(name="crawl-local-repository")
 def crawl_repository(
     path: Path, as_of: datetime, max_file_bytes: int, skip_dirs: list[str]
 ) -> RepoCrawl:

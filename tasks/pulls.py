@@ -34,7 +34,7 @@ def _require_remote(repo_path: Path) -> str:
     return git.run_git(repo_path, "remote", "get-url", "origin").strip()
 
 
-@task(name="publish-branch", tags=["pulls"])
+@task(name="publish-branch")
 def publish_local(repo_path: Path, branch: str) -> Publication:
     """Push the branch to origin (never forced) and name the pull request by it."""
     remote = _require_remote(repo_path)
@@ -54,7 +54,7 @@ def merged_into(repo_path: Path, commit: str, base_branch: str) -> bool:
         return False
 
 
-@task(name="merge-branch", tags=["pulls"])
+@task(name="merge-branch")
 def merge_local(
     repo_path: Path, branch: str, commit: str, base_branch: str, worktree: Path, message: str
 ) -> str:

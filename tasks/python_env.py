@@ -70,7 +70,7 @@ def _repository_url(urls: dict[str, str], home_page: str | None) -> str | None:
     return home_page
 
 
-@task(name="read-python-environment", tags=["local"])
+@task(name="read-python-environment")
 def read_environment(environment: str | None = None) -> EnvironmentSnapshot:
     """Every distribution of the running interpreter's environment and its requirement edges."""
     env_name = environment or sys.prefix

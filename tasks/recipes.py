@@ -49,7 +49,7 @@ def repo_label(repo_path: Path) -> str:
     return git.remote_url(repo_path) or str(repo_path)
 
 
-@task(name="plan-repository", tags=["local"])
+@task(name="plan-repository")
 def plan_repository(
     repo_path: Path,
     recipe_name: str,
@@ -156,7 +156,7 @@ def commit_message(recipe: Recipe, batch: Batch, run_id: str) -> str:
     )
 
 
-@task(name="apply-batch", tags=["git"])
+@task(name="apply-batch")
 def apply_batch(
     repo_path: Path,
     worktree: Path,
@@ -225,7 +225,7 @@ def format_python(worktree: Path, files: list[str]) -> None:
         )
 
 
-@task(name="write-plan-file", tags=["local"])
+@task(name="write-plan-file")
 def write_plan_file(
     path: Path, run_id: str, recipe: str, options: dict, items: list[PlanItem]
 ) -> Path:

@@ -19,7 +19,7 @@ class Base(BaseModel):
     codeowners: list[tuple[str, list[str]]]
 
 
-@task(name="prepare-base", tags=["git"])
+@task(name="prepare-base")
 def prepare_base(repo_path: Path, baseline_worktree: Path) -> Base:
     """Fetch, find the default branch and its head, and check it out for the baseline run."""
     remote = git.has_remote(repo_path)
@@ -41,7 +41,7 @@ def prepare_base(repo_path: Path, baseline_worktree: Path) -> Base:
     return Base(branch=branch, sha=sha, codeowners=rules)
 
 
-@task(name="guard-branch", tags=["git"])
+@task(name="guard-branch")
 def guard_branch(repo_path: Path, base_sha: str, branch: str) -> str | None:
     """Why globallm must not touch `branch` (a person committed to it), or None when it may."""
     for ref in (branch, f"origin/{branch}"):
@@ -64,7 +64,7 @@ class RevertCommit(BaseModel):
     lines_removed: int
 
 
-@task(name="revert-branch", tags=["git"])
+@task(name="revert-branch")
 def revert_branch(
     repo_path: Path, worktree: Path, branch: str, base_branch: str, merge_sha: str, message: str
 ) -> RevertCommit:

@@ -361,4 +361,4 @@ def rerun_failures(
     return [name for name in result.failed_names if name in passed]
 
 
-run_suite_task = task(run_suite, name="run-test-suite", tags=["sandbox"])
+run_suite_task = task(run_suite, name="run-test-suite")
