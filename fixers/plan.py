@@ -40,6 +40,7 @@ class Batch(BaseModel):
 
     key: str
     items: list[PlanItem]
+    owners: list[str] = []  # CODEOWNERS owners of its files: who is asked to review
 
     @property
     def changed_lines(self) -> int:
@@ -135,16 +136,23 @@ def make_batches(
             key = str(PurePosixPath(item.file_path).parent)
         groups[key].append(item)
     batches: list[Batch] = []
+
+    def owned(members: list[PlanItem]) -> list[str]:
+        found = {owner_of(i.file_path, codeowners) for i in members} if codeowners else set()
+        return sorted(found - {"unowned"})
+
     for key, members in sorted(groups.items()):
         current: list[PlanItem] = []
         lines = 0
         for item in members:
             size = item.lines_added + item.lines_removed
             if current and (len(current) >= batch_size or lines + size > max_lines):
-                batches.append(Batch(key=f"{key}#{len(batches)}", items=current))
+                batches.append(
+                    Batch(key=f"{key}#{len(batches)}", items=current, owners=owned(current))
+                )
                 current, lines = [], 0
             current.append(item)
             lines += size
         if current:
-            batches.append(Batch(key=f"{key}#{len(batches)}", items=current))
+            batches.append(Batch(key=f"{key}#{len(batches)}", items=current, owners=owned(current)))
     return batches

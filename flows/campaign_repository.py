@@ -6,19 +6,26 @@ import threading
 import uuid
 from collections import Counter
 from pathlib import Path
+from typing import Literal
 
 from prefect import flow
 from pydantic import BaseModel
 
 from fixers.gate import GateDecision, MergePolicy, decide
-from fixers.lifecycle import Change, ChangeState, RolloutLimits, next_state
+from fixers.lifecycle import Change, ChangeState, Next, RolloutLimits, next_state
 from fixers.plan import Batch, PlanItem, make_batches
 from fixers.pr_body import render_pr_body
 from fixers.verification import SuiteSummary, Verification
 from flows.ledger_hooks import LEDGER_HOOKS
 from tasks import git
 from tasks.ledger import count_changes, record_change
-from tasks.pulls import ProviderError, merge_local, publish_local
+from tasks.pulls import (
+    ProviderError,
+    auto_merge_github,
+    merge_local,
+    publish_github,
+    publish_local,
+)
 from tasks.recipes import apply_batch
 from tasks.repo_state import Base, guard_branch, prepare_base
 from tasks.sandbox import Limits, rerun_failures, run_suite
@@ -37,6 +44,7 @@ class CampaignPolicy(BaseModel):
     rollout: RolloutLimits = RolloutLimits()
     limits: Limits = Limits()
     dry_run: bool = False
+    provider: Literal["local", "github"] = "local"
 
 
 @flow(name="campaign-repository", **LEDGER_HOOKS)
@@ -140,7 +148,7 @@ def _propose(
     )
     with _ROLLOUT:  # count, publish and record as one step, or parallel repos overshoot limits
         return _publish(
-            db_path, repo_path, merge_worktree, change, batch.items, verification, decision, policy
+            db_path, repo_path, merge_worktree, change, batch, verification, decision, policy
         )
 
 
@@ -149,7 +157,7 @@ def _publish(
     repo_path: Path,
     merge_worktree: Path,
     change: Change,
-    items: list[PlanItem],
+    batch: Batch,
     verification: Verification,
     decision: GateDecision,
     policy: CampaignPolicy,
@@ -162,9 +170,11 @@ def _publish(
         count_changes(db_path, change.run_id, ["OPEN", "MERGED"], 1.0),
         policy.rollout,
     )
-    change = change.model_copy(update={"state": step.state})
+    change = change.model_copy(update={"state": step.state, "provider": policy.provider})
     detail = step.why
     try:
+        if step.publish and policy.provider == "github":
+            return _publish_github(db_path, repo_path, change, batch, verification, step)
         if step.publish:
             change.pr_url = publish_local(repo_path, change.branch).url
         if step.merge:
@@ -179,7 +189,37 @@ def _publish(
             change.merged = True
     except ProviderError as error:
         change.state, detail = ChangeState.FAILED, str(error)
-    record_change(db_path, change.model_dump(), verification.model_dump(), items, detail)
+    record_change(db_path, change.model_dump(), verification.model_dump(), batch.items, detail)
+    return change
+
+
+def _publish_github(
+    db_path: Path,
+    repo_path: Path,
+    change: Change,
+    batch: Batch,
+    verification: Verification,
+    step: Next,
+) -> Change:
+    """Open the pull request on GitHub; where the gate passed, GitHub merges it once the
+    required checks pass (auto-merge), so the change stays OPEN until then."""
+    detail = step.why
+    try:
+        pull = publish_github(
+            repo_path,
+            change.branch,
+            change.base_branch,
+            f"{change.generated_by}: {change.batch_key}",
+            change.pr_body or "",
+            batch.owners,
+        )
+        change.pr_url = pull.url
+        if step.merge:
+            detail = auto_merge_github(pull.node_id)
+        change.state = ChangeState.OPEN
+    except ProviderError as error:
+        change.state, detail = ChangeState.FAILED, str(error)
+    record_change(db_path, change.model_dump(), verification.model_dump(), batch.items, detail)
     return change
 
 

@@ -107,6 +107,7 @@ def run(
     concurrency: Annotated[int, typer.Option(min=1, help="Repositories at once")] = 2,
     timeout: Annotated[float, typer.Option(help="Seconds a test suite may run")] = 600.0,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Verify, publish nothing")] = False,
+    provider: Annotated[str, typer.Option(help="local (push to origin) or github")] = "local",
     resume: Annotated[str | None, typer.Option(help="Finish an interrupted run (its id)")] = None,
 ) -> None:
     """Plan, apply, verify, gate and propose a recipe's changes, one subflow per repository."""
@@ -120,6 +121,8 @@ def run(
     spec = _spec(settings, recipe, ctx, path)
     if group_by not in {"directory", "owner"}:
         raise fail("--group-by takes directory or owner", 2)
+    if provider not in {"local", "github"}:
+        raise fail("--provider takes local or github", 2)
     policy = CampaignPolicy(
         batch_size=batch_size,
         max_lines=max_lines,
@@ -128,6 +131,7 @@ def run(
         rollout={"max_open_prs": max_open_prs, "prs_per_hour": prs_per_hour},
         limits=Limits(wall_seconds=timeout),
         dry_run=dry_run,
+        provider=provider,
     )
     resume_id = run_queries.resolve_run_id(settings.db, resume) if resume else None
     flow = campaign_run_flow.with_options(task_runner=ThreadPoolTaskRunner(concurrency))

@@ -66,3 +66,59 @@ def merge_local(
         return git.merge_into_remote(repo_path, branch, base_branch, worktree, message)
     except git.GitError as error:
         raise ProviderError(f"merge of {branch} into {base_branch} failed: {error}") from error
+
+
+# --- github: the branch is pushed to origin, the pull request opened through GitHub's API ---
+
+
+class GitHubPublication(Publication):
+    node_id: str
+    number: int
+
+
+def github_repo(repo_path: Path) -> tuple[str, str]:
+    """owner/name from origin's configured URL (as written, before any insteadOf rewrite)."""
+    from tasks.github_pulls import parse_repo
+
+    url = git.run_git(repo_path, "config", "--get", "remote.origin.url").strip()
+    try:
+        return parse_repo(url)
+    except ValueError as error:
+        raise ProviderError(f"origin {url!r} is not a GitHub repository: {error}") from error
+
+
+def _github_config():
+    from tasks.github_pulls import GitHubConfig
+
+    config = GitHubConfig.from_env()  # the token is read here, never passed as a parameter
+    if config is None:
+        raise ProviderError("the github provider needs GITHUB_TOKEN")
+    return config
+
+
+@task(name="publish-github")
+def publish_github(
+    repo_path: Path, branch: str, base_branch: str, title: str, body: str, owners: list[str]
+) -> GitHubPublication:
+    """Push the branch, open (or find) its pull request, ask CODEOWNERS owners to review."""
+    from tasks.github_pulls import open_pull_request, request_reviewers, reviewers_from_owners
+
+    config = _github_config()
+    owner, name = github_repo(repo_path)
+    publish_local.fn(repo_path, branch)
+    pull = open_pull_request(config, owner, name, branch, base_branch, title, body)
+    users, teams = reviewers_from_owners(owners)
+    if users or teams:
+        request_reviewers(config, owner, name, pull.number, users, teams)
+    return GitHubPublication(
+        provider="github", url=pull.url, node_id=pull.node_id, number=pull.number
+    )
+
+
+@task(name="auto-merge-github")
+def auto_merge_github(node_id: str) -> str:
+    """Ask GitHub to merge when the required checks pass; the merge itself happens there."""
+    from tasks.github_pulls import enable_auto_merge
+
+    done = enable_auto_merge(_github_config(), node_id)
+    return f"auto-merge ({done.merge_method}) enabled"
