@@ -81,10 +81,7 @@ def github_repo(repo_path: Path) -> tuple[str, str]:
     from tasks.github_pulls import parse_repo
 
     url = git.run_git(repo_path, "config", "--get", "remote.origin.url").strip()
-    try:
-        return parse_repo(url)
-    except ValueError as error:
-        raise ProviderError(f"origin {url!r} is not a GitHub repository: {error}") from error
+    return parse_repo(url)  # ProviderError when origin is not a GitHub repository
 
 
 def _github_config():
