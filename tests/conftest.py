@@ -28,6 +28,18 @@ def isolated_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return work
 
 
+@pytest.fixture
+def no_llm(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No LLM endpoint or key in the environment, whatever the developer's shell has."""
+    for name in (
+        "GLOBALLM_LLM_BASE_URL",
+        "OPENAI_BASE_URL",
+        "GLOBALLM_LLM_API_KEY",
+        "OPENAI_API_KEY",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture(scope="session")
 def prefect_server():
     """One Prefect test server for the whole session (starting one takes seconds)."""

@@ -134,14 +134,7 @@ def test_unknown_run_and_unmerged_revert_fail_clearly(campaign):
     assert refused.exit_code == 2 and "only a merged change can be reverted" in refused.output
 
 
-def test_fix_without_an_llm_says_it_was_skipped(campaign, monkeypatch):
-    for name in (
-        "GLOBALLM_LLM_BASE_URL",
-        "OPENAI_BASE_URL",
-        "GLOBALLM_LLM_API_KEY",
-        "OPENAI_API_KEY",
-    ):
-        monkeypatch.delenv(name, raising=False)
+def test_fix_without_an_llm_says_it_was_skipped(campaign, no_llm):
     result = cli(
         campaign,
         "fix",

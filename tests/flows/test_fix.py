@@ -103,14 +103,7 @@ def test_failures_of_each_kind_are_recorded_and_the_good_edit_goes_on(
     assert rows(db, "SELECT count(*) FROM ledger_llm_calls") == [(3,)]
 
 
-def test_without_an_llm_the_step_is_skipped_with_that_reason(prefect_server, tmp_path, monkeypatch):
-    for name in (
-        "GLOBALLM_LLM_BASE_URL",
-        "OPENAI_BASE_URL",
-        "GLOBALLM_LLM_API_KEY",
-        "OPENAI_API_KEY",
-    ):
-        monkeypatch.delenv(name, raising=False)
+def test_without_an_llm_the_step_is_skipped_with_that_reason(prefect_server, tmp_path, no_llm):
     repo = make_campaign_repo(tmp_path, "gamma")
     db = tmp_path / "w.duckdb"
     summary = fix_flow(
