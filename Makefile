@@ -31,6 +31,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)  ## benchmarks: print figures, write bench/results/*.json
 	$(BIN)/python bench/score_speed.py
+	$(BIN)/python bench/campaign.py
 
 clean:
 	rm -rf $(VENV) .globallm
