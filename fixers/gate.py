@@ -30,6 +30,7 @@ class ChangeFacts(BaseModel):
     confidence: float
     risk: Literal["LOW", "MEDIUM", "HIGH", "CRITICAL"]
     tests_after: int
+    passed_after: int | None = None  # None: unknown (older records); 0 blocks the change
     new_failures: list[str] = []
     timed_out: bool = False
     coverage_before: float | None = None
@@ -59,6 +60,8 @@ def decide(policy: MergePolicy, facts: ChangeFacts) -> GateDecision:
             blocked.append("the test suite timed out")
         elif facts.tests_after == 0:
             blocked.append("no test ran, so nothing verifies the change")
+        elif facts.passed_after == 0:
+            blocked.append("no test passes, so nothing verifies the change")
         if facts.new_failures:
             blocked.append("tests fail after the change: " + ", ".join(facts.new_failures))
     delta = coverage_delta(facts)
@@ -77,7 +80,8 @@ def decide(policy: MergePolicy, facts: ChangeFacts) -> GateDecision:
         reasons=[
             f"confidence {facts.confidence:.2f} >= {policy.min_confidence:.2f}",
             f"risk {facts.risk} may auto-merge",
-            f"{facts.tests_after} tests pass",
+            f"{facts.passed_after if facts.passed_after is not None else facts.tests_after} "
+            "tests pass",
             f"coverage delta {delta:+.1f}",
         ],
     )

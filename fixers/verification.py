@@ -82,6 +82,7 @@ class Verification(BaseModel):
             confidence=min(confidences),
             risk=max(risks, key=RISK_ORDER.index),
             tests_after=self.tests_after,
+            passed_after=self.passed_after,
             new_failures=self.new_failures,
             timed_out=self.timed_out,
             coverage_before=self.coverage_before,

@@ -45,6 +45,7 @@ class CampaignPolicy(BaseModel):
     limits: Limits = Limits()
     dry_run: bool = False
     provider: Literal["local", "github"] = "local"
+    python: str | None = None  # runs the targets' suites (needs pytest, pytest-cov); ours if None
 
 
 @flow(name="campaign-repository", **LEDGER_HOOKS)
@@ -62,7 +63,7 @@ def repository_flow(
 ) -> dict[str, int]:
     """Every pending batch of one repository through the pipeline; the states reached."""
     base = prepare_base(repo_path, worktree_root / "baseline")
-    before = _summary(run_suite(worktree_root / "baseline", policy.limits))
+    before = _summary(run_suite(worktree_root / "baseline", policy.limits, policy.python))
     git.remove_worktree(repo_path, worktree_root / "baseline")
     batches = make_batches(
         items, policy.batch_size, policy.max_lines, policy.group_by, base.codeowners
@@ -119,10 +120,10 @@ def _propose(
         )
         record_change(db_path, failed.model_dump(), None, batch.items, applied.error)
         return failed
-    after_result = run_suite(worktree, policy.limits)
-    flaky = (
-        rerun_failures(worktree, after_result, policy.limits) if after_result.failed_names else []
-    )
+    after_result = run_suite(worktree, policy.limits, policy.python)
+    flaky = []
+    if after_result.failed_names:  # failures and errors alike get one rerun to spot flakes
+        flaky = rerun_failures(worktree, after_result, policy.limits, policy.python)
     verification = Verification.compare(change.change_id, before, _summary(after_result), flaky)
     facts = verification.facts([i.confidence for i in batch.items], [i.risk for i in batch.items])
     decision = decide(policy.merge, facts)

@@ -108,6 +108,10 @@ def run(
     timeout: Annotated[float, typer.Option(help="Seconds a test suite may run")] = 600.0,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Verify, publish nothing")] = False,
     provider: Annotated[str, typer.Option(help="local (push to origin) or github")] = "local",
+    python: Annotated[
+        str | None,
+        typer.Option(help="Interpreter for the targets' test suites (with pytest-cov installed)"),
+    ] = None,
     resume: Annotated[str | None, typer.Option(help="Finish an interrupted run (its id)")] = None,
 ) -> None:
     """Plan, apply, verify, gate and propose a recipe's changes, one subflow per repository."""
@@ -132,6 +136,7 @@ def run(
         limits=Limits(wall_seconds=timeout),
         dry_run=dry_run,
         provider=provider,
+        python=python,
     )
     resume_id = run_queries.resolve_run_id(settings.db, resume) if resume else None
     flow = campaign_run_flow.with_options(task_runner=ThreadPoolTaskRunner(concurrency))

@@ -50,6 +50,8 @@ def test_critical_is_never_merged_even_if_the_policy_allows_high():
 
 
 def test_no_tests_timeout_and_unknown_coverage_block():
+    nothing_passes = decide(MergePolicy(), GOOD.model_copy(update={"passed_after": 0}))
+    assert nothing_passes.reasons == ["no test passes, so nothing verifies the change"]
     no_tests = decide(MergePolicy(), GOOD.model_copy(update={"tests_after": 0}))
     assert no_tests.reasons == ["no test ran, so nothing verifies the change"]
     hung = decide(MergePolicy(), GOOD.model_copy(update={"timed_out": True}))
@@ -65,6 +67,7 @@ coverage = st.one_of(st.none(), st.floats(min_value=0, max_value=100))
     confidence=st.floats(min_value=0, max_value=1),
     risk=st.sampled_from(["LOW", "MEDIUM", "HIGH", "CRITICAL"]),
     tests_after=st.integers(min_value=0, max_value=500),
+    passed_after=st.one_of(st.none(), st.integers(min_value=0, max_value=500)),
     new_failures=st.lists(st.text(min_size=1, max_size=20), max_size=3),
     timed_out=st.booleans(),
     before=coverage,
@@ -77,6 +80,7 @@ def test_no_failing_verification_or_coverage_drop_is_ever_merged(
     confidence,
     risk,
     tests_after,
+    passed_after,
     new_failures,
     timed_out,
     before,
@@ -92,13 +96,14 @@ def test_no_failing_verification_or_coverage_drop_is_ever_merged(
         confidence=confidence,
         risk=risk,
         tests_after=tests_after,
+        passed_after=passed_after,
         new_failures=new_failures,
         timed_out=timed_out,
         coverage_before=before,
         coverage_after=after,
     )
     decision = decide(policy, facts)
-    failing = bool(new_failures) or timed_out or tests_after == 0
+    failing = bool(new_failures) or timed_out or tests_after == 0 or passed_after == 0
     dropped = before is None or after is None or round(after - before, 2) < min_delta
     if failing or dropped or risk == "CRITICAL":
         assert not decision.merge

@@ -100,6 +100,7 @@ def test_facts_take_the_weakest_confidence_and_the_highest_risk():
         confidence=0.65,
         risk="HIGH",
         tests_after=11,
+        passed_after=10,
         new_failures=["t::x"],
         timed_out=False,
         coverage_before=70.0,
