@@ -26,7 +26,7 @@ from tasks.pulls import (
     publish_github,
     publish_local,
 )
-from tasks.recipes import apply_batch
+from tasks.recipes import AppliedBatch, apply_batch
 from tasks.repo_state import Base, guard_branch, prepare_base
 from tasks.sandbox import Limits, rerun_failures, run_suite
 
@@ -70,9 +70,15 @@ def repository_flow(
     )
     states: Counter[str] = Counter()
     for index, batch in enumerate(batches, start=1):
-        branch = f"globallm/{run_id}/{recipe}" + (f"/{index}" if len(batches) > 1 else "")
-        change = _new_change(run_id, branch, batch, base, generated_by or f"recipe:{recipe}")
-        refusal = guard_branch(repo_path, base.sha, branch)
+        change = _new_change(
+            run_id,
+            recipe,
+            batch,
+            base,
+            generated_by or f"recipe:{recipe}",
+            several=len(batches) > 1,
+        )
+        refusal = guard_branch(repo_path, base.sha, change.branch)
         if refusal:
             blocked = change.model_copy(
                 update={"state": ChangeState.BLOCKED, "gate_reasons": [refusal]}
@@ -111,9 +117,21 @@ def _propose(
     policy: CampaignPolicy,
 ) -> Change:
     """Apply, verify, gate and publish one batch; record the change in every case."""
-    applied = apply_batch(
-        repo_path, worktree, change.branch, change.base_sha, batch, recipe, options, change.run_id
-    )
+    try:
+        applied = apply_batch(
+            repo_path,
+            worktree,
+            change.branch,
+            change.base_sha,
+            batch,
+            recipe,
+            options,
+            change.run_id,
+        )
+    except git.GitError as error:  # one batch git refuses never stops the repository's others
+        applied = AppliedBatch(
+            branch=change.branch, base_sha=change.base_sha, commit_sha=None, error=str(error)
+        )
     if applied.commit_sha is None:
         failed = change.model_copy(
             update={"state": ChangeState.FAILED, "gate_reasons": [applied.error or "no change"]}
@@ -224,9 +242,17 @@ def _publish_github(
     return change
 
 
-def _new_change(run_id: str, branch: str, batch: Batch, base: Base, generated_by: str) -> Change:
+def _new_change(
+    run_id: str, recipe: str, batch: Batch, base: Base, generated_by: str, several: bool
+) -> Change:
+    """A change named by its plan items: the same batch gets the same id and branch when a
+    run is resumed, and a different batch never takes over another's ledger row."""
+    items = ",".join(sorted(item.plan_item_id for item in batch.items))
+    change_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{run_id}/{batch.items[0].repo}/{items}"))
+    # `-` not `/`: git cannot hold both refs `a/b` and `a/b/c`
+    branch = f"globallm/{run_id}/{recipe}" + (f"-{change_id[:8]}" if several else "")
     return Change(
-        change_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"{run_id}/{batch.items[0].repo}/{branch}")),
+        change_id=change_id,
         run_id=run_id,
         repo=batch.items[0].repo,
         batch_key=batch.key,

@@ -205,3 +205,25 @@ def test_when_the_base_moves_a_waiting_branch_is_remade_on_the_new_base(
     assert git(alpha, "rev-parse", f"{branch}~1").strip() == new_base
     assert remote_file(alpha, "main", "CHANGELOG.md") == "moved on\n"
     assert "str | None" in remote_file(alpha, "main", "app/core.py")
+
+
+def test_resuming_a_repository_with_several_batches_keeps_every_change(
+    prefect_server, repos, tmp_path
+):
+    rename = {"old": "acme_http.legacy_fetch", "new": "acme_http.fetch"}
+    limited = {"rollout": {"max_open_prs": 10, "prs_per_hour": 1}}
+    db, first = run_campaign(tmp_path, "rename-api", rename, **limited)
+    assert first.states["MERGED"] == 1 and first.states["WAITING"] == 5
+    resumed = campaign_run_flow(
+        db_path=db,
+        spec=spec(tmp_path, "rename-api", rename),
+        policy=CampaignPolicy(),
+        resume_run_id=first.run_id,
+    )
+    # In the repository whose first batch already merged, the second one removes the last
+    # caller of legacy_fetch, so its line loses coverage: the gate blocks that one, honestly.
+    assert resumed.states == {"MERGED": 4, "BLOCKED": 1}
+    blocked = rows(db, "SELECT gate_reasons FROM ledger_changes WHERE state = 'BLOCKED'")
+    assert blocked[0][0][0].startswith("coverage 100.0% ->")
+    changes = rows(db, "SELECT count(*), count(DISTINCT (repo, branch)) FROM ledger_changes")
+    assert changes == [(6, 6)]  # each batch kept its own change; none overwrote another
