@@ -155,3 +155,22 @@ class LlmPatch(Recipe):
         if result.new_source is not None and proposal.summary.strip():
             result.reason = f"{proposal.summary.strip()} ({result.reason})"
         return result
+
+
+def mentioned_files(text: str, paths: Sequence[str]) -> list[str]:
+    """The repository paths an issue names, by full path or, when unambiguous, by file name."""
+    found = []
+    by_name: dict[str, list[str]] = {}
+    for path in paths:
+        by_name.setdefault(PurePosixPath(path).name, []).append(path)
+    for path in paths:
+        name = PurePosixPath(path).name
+        pattern = (
+            r"(?<![\w/.-])(?:"
+            + re.escape(path)
+            + ("|" + re.escape(name) if len(by_name[name]) == 1 else "")
+            + r")(?![\w/-])"
+        )
+        if re.search(pattern, text):
+            found.append(path)
+    return found

@@ -8,10 +8,12 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
+from fixers.llm_patch import mentioned_files
 from fixers.recipe import UnknownRecipe, available_recipes, load_recipe
 from flows.cli_common import fail, settings_for
 from flows.output import console
 from settings import Settings
+from tasks import git
 from warehouse import run_queries
 
 campaign_app = typer.Typer(
@@ -146,11 +148,31 @@ def run(
     console.print(f"details: globallm runs show {summary.run_id[:8]}")
 
 
+def _issue(url: str, title: str | None, body: str):
+    """The issue as given, or read from GitHub when no title is given."""
+    from tasks.github import fetch_issue, parse_issue_url
+    from tasks.github_http import GitHubError
+    from tasks.llm_fix import IssueSpec
+
+    if title:
+        return IssueSpec(url=url, title=title, body=body)
+    try:
+        parse_issue_url(url)
+        return fetch_issue.fn(url)  # before any flow starts: a missing token fails fast
+    except (ValueError, GitHubError) as error:
+        raise fail(f"{error}; or give the issue with --title (and --body)", 2) from error
+
+
 def fix(
     ctx: typer.Context,
     issue_url: Annotated[str, typer.Option(help="The issue to resolve (recorded as the source)")],
-    file: Annotated[list[str], typer.Option("--file", "-f", help="File the fix may edit")],
-    title: Annotated[str, typer.Option(help="The issue's title")],
+    file: Annotated[
+        list[str] | None,
+        typer.Option("--file", "-f", help="File the fix may edit [default: files the issue names]"),
+    ] = None,
+    title: Annotated[
+        str | None, typer.Option(help="The issue's title [default: read from GitHub]")
+    ] = None,
     body: Annotated[str, typer.Option(help="The issue's text")] = "",
     path: Annotated[Path, typer.Option("--path", "-p", help="The repository")] = Path("."),
     timeout: Annotated[float, typer.Option(help="Seconds a test suite may run")] = 600.0,
@@ -160,17 +182,20 @@ def fix(
     issue, then apply, verify, gate and propose them like a campaign."""
     from flows.campaign_repository import CampaignPolicy
     from flows.fix import fix_flow
-    from tasks.llm_fix import IssueSpec
     from tasks.sandbox import Limits
 
     settings = settings_for(ctx)
     if not (path / ".git").exists():
         raise fail(f"{path} is not a git repository", 2)
+    issue = _issue(issue_url, title, body)
+    files = file or mentioned_files(f"{issue.title}\n{issue.body}", git.listed_files(path))
+    if not files:
+        raise fail("the issue names no file of the repository: name them with --file", 2)
     summary = fix_flow(
         db_path=settings.db,
-        issue=IssueSpec(url=issue_url, title=title, body=body),
+        issue=issue,
         repo_path=path,
-        files=file,
+        files=files,
         runs_dir=settings.db.parent / "runs",
         policy=CampaignPolicy(
             merge=settings.merge, limits=Limits(wall_seconds=timeout), dry_run=dry_run

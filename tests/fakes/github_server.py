@@ -142,6 +142,7 @@ class Repo:
     branches: dict[str, str]
     allow_auto_merge: bool = True
     check_runs: dict[str, list[dict]] = field(default_factory=dict)
+    issues: dict[int, dict] = field(default_factory=dict)
 
 
 class GraphQLFailure(Exception):
@@ -157,6 +158,7 @@ ROUTES = [
     ("/pulls", re.compile(_REPO + r"/pulls$")),
     ("/requested_reviewers", re.compile(_REPO + r"/pulls/(?P<number>\d+)/requested_reviewers$")),
     ("/check-runs", re.compile(_REPO + r"/commits/(?P<ref>[^/]+)/check-runs$")),
+    ("/issue", re.compile(_REPO + r"/issues/(?P<number>\d+)$")),
     ("/graphql", re.compile(r"^/graphql$")),
 ]
 
@@ -305,12 +307,39 @@ class GitHubServer:
             "GET /requested_reviewers": self._get_reviewers,
             "POST /requested_reviewers": self._request_reviewers,
             "GET /check-runs": self._check_runs,
+            "GET /issue": self._issue,
         }.get(route)
         if handler is None or repo is None:
             return 404, {"message": "Not Found", "documentation_url": DOCS}, {}
         return handler(repo, args, seen)
 
     # --- REST -----------------------------------------------------------------------------
+
+    def add_issue(self, owner: str, name: str, number: int, title: str, body: str) -> dict:
+        """An open issue, shaped as GET /repos/{owner}/{repo}/issues/{number} returns it."""
+        issue = {
+            "id": next(self.ids),
+            "node_id": f"I_{number}",
+            "number": number,
+            "title": title,
+            "body": body,
+            "state": "open",
+            "labels": [],
+            "comments": 0,
+            "html_url": f"https://github.com/{owner}/{name}/issues/{number}",
+            "user": {"login": "reporter"},
+            "author_association": "NONE",
+            "created_at": _now(),
+            "updated_at": _now(),
+        }
+        self.repos[(owner, name)].issues[number] = issue
+        return issue
+
+    def _issue(self, repo: Repo, args: dict, seen: Seen):
+        issue = repo.issues.get(int(args["number"]))
+        if issue is None:
+            return 404, {"message": "Not Found", "documentation_url": DOCS}, {}
+        return 200, issue, {}
 
     def _list_pulls(self, repo: Repo, args: dict, seen: Seen):
         query = {k: v[-1] for k, v in seen.query.items()}

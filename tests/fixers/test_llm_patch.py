@@ -192,3 +192,12 @@ def test_recipe_metadata_and_scope() -> None:
     assert not recipe.applies_to("docs/logo.PNG")
     with pytest.raises(ValueError):
         LlmPatchOptions(unknown_option=1)  # type: ignore[call-arg]
+
+
+def test_mentioned_files_by_path_or_unambiguous_name():
+    from fixers.llm_patch import mentioned_files
+
+    paths = ["app/core.py", "app/client.py", "tests/core.py", "README.md"]
+    text = "client.py breaks; app/core.py too (see README.md). Not clientXpy or core.pyc."
+    assert mentioned_files(text, paths) == ["app/core.py", "app/client.py", "README.md"]
+    assert mentioned_files("core.py is wrong", paths) == []  # two files are named core.py

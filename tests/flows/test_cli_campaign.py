@@ -162,3 +162,53 @@ def _run_id(campaign: dict, kind: str) -> str:
         "json",
     )
     return json.loads(listed.output)[0]["run_id"]
+
+
+def test_fix_reads_the_issue_from_github_and_edits_the_files_it_names(
+    campaign, no_llm, monkeypatch
+):
+    from tests.fakes.github_server import GitHubServer
+
+    token = "ghp_fixissuetoken0000000000000000000000"  # pragma: allowlist secret
+    with GitHubServer(token) as fake:
+        fake.add_repo("acme", "alpha")
+        fake.add_issue(
+            "acme",
+            "alpha",
+            7,
+            "legacy_fetch is deprecated",
+            "Please stop calling it in app/client.py.",
+        )
+        monkeypatch.setenv("GITHUB_TOKEN", token)
+        monkeypatch.setenv("GITHUB_API_URL", fake.base_url)
+        url = "https://github.com/acme/alpha/issues/7"
+        result = cli(
+            campaign, "fix", "--issue-url", url, "--path", str(campaign["root"] / "work" / "alpha")
+        )
+        assert [s.path for s in fake.requests] == ["/repos/acme/alpha/issues/7"]
+    assert result.exit_code == 0, result.output
+    assert "1 skipped" in result.output
+    items = json.loads(
+        cli(
+            campaign,
+            "sql",
+            f"SELECT file_path, source FROM ledger_plan_items WHERE source = '{url}'",
+            "--format",
+            "json",
+        ).output
+    )
+    assert items == [{"file_path": "app/client.py", "source": url}]
+
+
+def test_fix_without_title_or_token_says_what_to_give(campaign, monkeypatch):
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    result = cli(
+        campaign,
+        "fix",
+        "--issue-url",
+        "https://github.com/acme/alpha/issues/7",
+        "--path",
+        str(campaign["root"] / "work" / "alpha"),
+    )
+    assert result.exit_code == 2
+    assert "needs GITHUB_TOKEN" in result.output and "--title" in result.output
