@@ -40,6 +40,17 @@ def server(monkeypatch):
         yield scripted
 
 
+def run_fix(db: Path, repo: Path, files: list[str]):
+    return fix_flow(
+        db_path=db,
+        issue=ISSUE,
+        repo_path=repo,
+        files=files,
+        runs_dir=db.parent / "runs",
+        policy=POLICY,
+    )
+
+
 def rows(db: Path, sql: str) -> list[tuple]:
     with store.connect(db, read_only=True) as con:
         return con.execute(sql).fetchall()
@@ -53,14 +64,7 @@ def test_valid_edits_are_verified_merged_and_attributed_to_the_model(
         Reply(body=answer("app/client.py", "acme_http.legacy_fetch(url)", "acme_http.fetch(url)"))
     )
     db = tmp_path / "w.duckdb"
-    summary = fix_flow(
-        db_path=db,
-        issue=ISSUE,
-        repo_path=repo,
-        files=["app/client.py"],
-        runs_dir=tmp_path / "runs",
-        policy=POLICY,
-    )
+    summary = run_fix(db, repo, ["app/client.py"])
     assert summary.states == {"MERGED": 1} and summary.model == "test-model"
     assert "acme_http.fetch(url)" in remote_file(repo, "main", "app/client.py")
     touched = rows(db, "SELECT file_path, by_whom, why, confidence FROM ledger_files_touched")
@@ -84,15 +88,7 @@ def test_failures_of_each_kind_are_recorded_and_the_good_edit_goes_on(
         Reply(body=completion("this is not JSON")),
     )
     db = tmp_path / "w.duckdb"
-    files = ["app/client.py", "app/core.py", "acme_http.py"]
-    summary = fix_flow(
-        db_path=db,
-        issue=ISSUE,
-        repo_path=repo,
-        files=files,
-        runs_dir=tmp_path / "runs",
-        policy=POLICY,
-    )
+    summary = run_fix(db, repo, ["app/client.py", "app/core.py", "acme_http.py"])
     assert len(server.requests) == 5  # one retry after the 429, one after the 500
     assert summary.states == {"MERGED": 1}
     assert "malformed LLM answer" in summary.problems["acme_http.py"]
@@ -106,14 +102,7 @@ def test_failures_of_each_kind_are_recorded_and_the_good_edit_goes_on(
 def test_without_an_llm_the_step_is_skipped_with_that_reason(prefect_server, tmp_path, no_llm):
     repo = make_campaign_repo(tmp_path, "gamma")
     db = tmp_path / "w.duckdb"
-    summary = fix_flow(
-        db_path=db,
-        issue=ISSUE,
-        repo_path=repo,
-        files=["app/client.py"],
-        runs_dir=tmp_path / "runs",
-        policy=POLICY,
-    )
+    summary = run_fix(db, repo, ["app/client.py"])
     assert summary.model is None and summary.states == {} and summary.skipped == 1
     reason = rows(db, "SELECT status, reason FROM ledger_plan_items")
     assert reason == [("SKIPPED", "no LLM configured: the llm-patch step was skipped")]
