@@ -119,8 +119,22 @@ def campaign_run_flow(
     states: Counter[str] = Counter()
     with progress_steps("Repositories", total=len(futures)) as advance:
         for future in as_completed(list(futures)):
-            states.update(future.result())
-            advance(Path(futures[future]).name)
+            repo = futures[future]
+            try:
+                states.update(future.result())
+            except Exception as error:  # one repository that breaks never stops the others
+                failed = [
+                    i.model_copy(
+                        update={
+                            "status": "FAILED",
+                            "reason": f"repository failed: {type(error).__name__}: {error}",
+                        }
+                    )
+                    for i in by_repo[repo]
+                ]
+                record_plan_items(db_path, failed, state="FAILED")
+                states["FAILED"] += 1
+            advance(Path(repo).name)
     return CampaignSummary(
         run_id=run_id, plan=plan, states=dict(states), skipped_done=len(items) - len(pending)
     )

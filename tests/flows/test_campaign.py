@@ -227,3 +227,15 @@ def test_resuming_a_repository_with_several_batches_keeps_every_change(
     assert blocked[0][0][0].startswith("coverage 100.0% ->")
     changes = rows(db, "SELECT count(*), count(DISTINCT (repo, branch)) FROM ledger_changes")
     assert changes == [(6, 6)]  # each batch kept its own change; none overwrote another
+
+
+def test_a_repository_that_breaks_is_recorded_and_the_others_go_on(prefect_server, repos, tmp_path):
+    git(repos["beta"], "remote", "set-url", "origin", str(tmp_path / "gone.git"))  # fetch fails
+    db, summary = run_campaign(tmp_path, "upgrade-python", UPGRADE)
+    assert summary.states == {"MERGED": 1, "BLOCKED": 1, "FAILED": 1}
+    failed = rows(
+        db, "SELECT DISTINCT status, reason FROM ledger_plan_items WHERE repo_path LIKE '%beta'"
+    )
+    assert len(failed) == 1 and failed[0][0] == "FAILED"
+    assert failed[0][1].startswith("repository failed: GitError: git fetch")
+    assert "str | None" in remote_file(repos["alpha"], "main", "app/core.py")
