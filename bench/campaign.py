@@ -219,7 +219,7 @@ def run_once(args, probe: Probe, skip_dirs: list[str]) -> dict:
         for i in range(args.repos):
             name = f"repo-{i:02d}"
             pins = args.pinned_every > 0 and i % args.pinned_every == args.pinned_every - 1
-            make_campaign_repo(root, name, pins_old_spelling=pins)
+            make_campaign_repo(root, name, pins_old_spelling=pins, suite_seconds=args.suite_seconds)
             pinned += [name] if pins else []
         flow = campaign_run_flow.with_options(task_runner=ThreadPoolTaskRunner(args.concurrency))
         flow.fn = probe.wrap("campaign.body", flow.fn)
@@ -546,6 +546,12 @@ def main() -> None:
     parser.add_argument(
         "--pinned-every", type=int, default=10, help="every Nth repo pins the old spelling; 0: none"
     )
+    parser.add_argument(
+        "--suite-seconds",
+        type=float,
+        default=0.0,
+        help="add a test that sleeps this long to each repo, standing in for a real suite",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS / "campaign.json")
     args = parser.parse_args()
     probe = Probe()
@@ -573,6 +579,7 @@ def main() -> None:
         "repos": args.repos,
         "concurrency": args.concurrency,
         "pinned_every": args.pinned_every,
+        "suite_seconds": args.suite_seconds,
         "repeat": args.repeat,
         "import_s": round(IMPORT_S, 3),
         "medians": medians,

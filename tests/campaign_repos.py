@@ -75,8 +75,13 @@ def test_old_spelling():
 """
 
 
-def make_campaign_repo(root: Path, name: str, pins_old_spelling: bool = False) -> Path:
-    """A working repository `root/name` whose origin is the bare `root/remotes/name.git`."""
+def make_campaign_repo(
+    root: Path, name: str, pins_old_spelling: bool = False, suite_seconds: float = 0.0
+) -> Path:
+    """A working repository `root/name` whose origin is the bare `root/remotes/name.git`.
+
+    `suite_seconds` adds a test that takes that long, to stand in for a real suite's length.
+    """
     files = {
         "acme_http.py": ACME_HTTP,
         "app/__init__.py": "",
@@ -86,6 +91,10 @@ def make_campaign_repo(root: Path, name: str, pins_old_spelling: bool = False) -
     }
     if pins_old_spelling:
         files["tests/test_style.py"] = OLD_SPELLING_TEST
+    if suite_seconds:
+        files["tests/test_slow.py"] = (
+            f"import time\n\n\ndef test_slow():\n    time.sleep({suite_seconds})\n"
+        )
     bare = root / "remotes" / f"{name}.git"
     bare.mkdir(parents=True)
     git(bare, "init", "-q", "--bare", "-b", "main")
