@@ -200,16 +200,15 @@ def hook_flows(flow, probe: Probe) -> None:
 
 
 def campaign_arguments(root: Path, skip_dirs: list[str]) -> dict:
-    """What and where: a `CampaignSpec` where flows.campaign has one, else the plain keywords."""
-    where = {
-        "recipe": RECIPE,
-        "options": OPTIONS,
-        "paths": [root / "work"],
-        "skip_dirs": skip_dirs,
-        "runs_dir": root / "runs",
-    }
-    spec = getattr(campaign_module, "CampaignSpec", None)
-    return {"spec": spec(**where)} if spec else where
+    """What and where the campaign runs, as `campaign_run_flow` takes it."""
+    spec = campaign_module.CampaignSpec(
+        recipe=RECIPE,
+        options=OPTIONS,
+        paths=[root / "work"],
+        skip_dirs=skip_dirs,
+        runs_dir=root / "runs",
+    )
+    return {"spec": spec}
 
 
 def run_once(args, probe: Probe, skip_dirs: list[str]) -> dict:

@@ -34,15 +34,13 @@ def check_read_only(sql: str) -> None:
             )
 
 
-def run_sql(db_path: Path, sql: str, limit: int | None = None) -> pl.DataFrame:
+def run_sql(db_path: Path, sql: str) -> pl.DataFrame:
     """Run read-only SQL against the warehouse and return the rows."""
     check_read_only(sql)
     with store.connect(db_path, read_only=True) as con:
         relation = con.sql(sql)
         if relation is None:
             return pl.DataFrame()
-        if limit is not None:
-            relation = relation.limit(limit)
         return relation.pl()
 
 

@@ -39,6 +39,16 @@ def run_campaign(tmp_path: Path, recipe: str, options: dict, **policy) -> tuple:
     return db, summary
 
 
+def resume(db: Path, tmp_path: Path, recipe: str, options: dict, run_id: str):
+    """Finish an earlier run under the default policy, as `campaign run --resume` does."""
+    return campaign_run_flow(
+        db_path=db,
+        spec=spec(tmp_path, recipe, options),
+        policy=CampaignPolicy(),
+        resume_run_id=run_id,
+    )
+
+
 def rows(db: Path, sql: str, params: list | None = None) -> list[tuple]:
     with store.connect(db, read_only=True) as con:
         return con.execute(sql, params or []).fetchall()
@@ -122,12 +132,7 @@ def test_rollout_limit_waits_and_a_resumed_run_finishes_the_rest(prefect_server,
     assert first.states.get("MERGED") == 1 and first.states.get("WAITING") == 1
     waiting = rows(db, "SELECT count(*) FROM ledger_plan_items WHERE status = 'WAITING'")
     assert waiting == [(2,)]
-    resumed = campaign_run_flow(
-        db_path=db,
-        spec=spec(tmp_path, "upgrade-python", UPGRADE),
-        policy=CampaignPolicy(),
-        resume_run_id=first.run_id,
-    )
+    resumed = resume(db, tmp_path, "upgrade-python", UPGRADE, first.run_id)
     assert resumed.run_id == first.run_id and resumed.plan is None
     assert resumed.states == {"MERGED": 1}
     assert resumed.skipped_done == 4  # the merged and the blocked repository's items
@@ -146,12 +151,7 @@ def test_a_branch_a_person_committed_to_is_left_alone(prefect_server, repos, tmp
     git(alpha, "add", "NOTES.md")
     git(alpha, "-c", "user.name=Pat", "-c", "user.email=pat@example.com", "commit", "-qm", "notes")
     git(alpha, "checkout", "-q", "main")
-    resumed = campaign_run_flow(
-        db_path=db,
-        spec=spec(tmp_path, "upgrade-python", UPGRADE),
-        policy=CampaignPolicy(),
-        resume_run_id=first.run_id,
-    )
+    resumed = resume(db, tmp_path, "upgrade-python", UPGRADE, first.run_id)
     assert resumed.states == {"BLOCKED": 1, "MERGED": 1}
     reason = rows(db, "SELECT gate_reasons[1] FROM ledger_changes WHERE repo LIKE '%alpha%'")
     assert "did not make" in reason[0][0]
@@ -194,12 +194,7 @@ def test_when_the_base_moves_a_waiting_branch_is_remade_on_the_new_base(
     git(alpha, "-c", "user.name=Pat", "-c", "user.email=pat@example.com", "commit", "-qm", "log")
     git(alpha, "push", "-q", "origin", "main")
     new_base = git(alpha, "rev-parse", "HEAD").strip()
-    resumed = campaign_run_flow(
-        db_path=db,
-        spec=spec(tmp_path, "upgrade-python", UPGRADE),
-        policy=CampaignPolicy(),
-        resume_run_id=first.run_id,
-    )
+    resumed = resume(db, tmp_path, "upgrade-python", UPGRADE, first.run_id)
     assert resumed.states == {"MERGED": 2}
     branch = f"globallm/{first.run_id}/upgrade-python"
     assert git(alpha, "rev-parse", f"{branch}~1").strip() == new_base
@@ -214,12 +209,7 @@ def test_resuming_a_repository_with_several_batches_keeps_every_change(
     limited = {"rollout": {"max_open_prs": 10, "prs_per_hour": 1}}
     db, first = run_campaign(tmp_path, "rename-api", rename, **limited)
     assert first.states["MERGED"] == 1 and first.states["WAITING"] == 5
-    resumed = campaign_run_flow(
-        db_path=db,
-        spec=spec(tmp_path, "rename-api", rename),
-        policy=CampaignPolicy(),
-        resume_run_id=first.run_id,
-    )
+    resumed = resume(db, tmp_path, "rename-api", rename, first.run_id)
     # In the repository whose first batch already merged, the second one removes the last
     # caller of legacy_fetch, so its line loses coverage: the gate blocks that one, honestly.
     assert resumed.states == {"MERGED": 4, "BLOCKED": 1}
