@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from fixers.lifecycle import FINAL_STATES
 from fixers.plan import PlanItem
 from flows.campaign_repository import CampaignPolicy, repository_flow
+from flows.heartbeats import call_subflow
 from flows.ledger_hooks import LEDGER_HOOKS
 from settings import DEFAULT_DB, CrawlSettings
 from tasks.ledger import load_plan, record_plan_items
@@ -82,7 +83,7 @@ def campaign_plan_flow(db_path: Path, spec: CampaignSpec) -> PlanSummary:
 @task(name="campaign-repository")
 def _repository_task(**kwargs) -> dict[str, int]:
     """Runs one repository's subflow in a worker thread, so repositories go in parallel."""
-    return repository_flow(**kwargs)
+    return call_subflow(repository_flow, **kwargs)
 
 
 @flow(name="campaign", **LEDGER_HOOKS)

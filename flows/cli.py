@@ -21,6 +21,7 @@ import settings as config
 from flows.cli_campaign import campaign_app, fix
 from flows.cli_common import FormatOption, fail, settings_for
 from flows.cli_runs import revert, runs_app
+from flows.heartbeats import heartbeats_off_when_embedded
 from flows.output import OutputFormat, console, print_frame
 from warehouse import queries
 
@@ -50,6 +51,7 @@ def main(
     ] = None,
 ) -> None:
     ctx.obj = {"db": db}
+    ctx.with_resource(heartbeats_off_when_embedded())
 
 
 @app.command()

@@ -11,6 +11,7 @@ from prefect.runtime import flow_run
 from pydantic import BaseModel
 
 from flows.campaign_repository import CampaignPolicy, repository_flow
+from flows.heartbeats import call_subflow
 from flows.ledger_hooks import LEDGER_HOOKS
 from tasks.ledger import record_llm_calls, record_plan_items
 from tasks.llm_fix import IssueSpec, propose_edits
@@ -49,7 +50,8 @@ def fix_flow(
     planned = [item for item in items if item.status == "PLANNED"]
     states: dict[str, int] = {}
     if planned:
-        states = repository_flow(
+        states = call_subflow(
+            repository_flow,
             db_path=db_path,
             run_id=run_id,
             repo_path=repo_path.resolve(),

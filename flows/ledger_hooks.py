@@ -9,9 +9,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from warehouse import store
+from warehouse import snapshot, store
 
 logger = logging.getLogger("globallm.ledger")
+
+SUBFLOW_PUBLISH_S = 5.0  # a subflow's end republishes the snapshot at most this often
 
 # Prefect state types -> the ledger's event states (DESIGN.md)
 LEDGER_STATE = {
@@ -56,8 +58,9 @@ def record_state(flow: Any, flow_run: Any, state: Any) -> None:
                 recipe=params.get("recipe") or (params.get("spec") or {}).get("recipe"),
             )
             store.record_event(con, str(flow_run.id), ledger_state, detail=detail)
-            if final:
-                con.execute("CHECKPOINT")
+        if final:  # what the app reads; subflows publish at most every few seconds
+            top_level = params.get("parent_run_id") is None
+            snapshot.publish(db_path, min_interval_s=0 if top_level else SUBFLOW_PUBLISH_S)
     except Exception:  # the ledger is an audit trail; never turn a finished run into a crash
         logger.exception("could not write the ledger for flow run %s", flow_run.id)
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from flows.build import BuildSummary, build_flow
 from flows.crawl import CrawlSummary, crawl_flow
+from flows.heartbeats import call_subflow
 from flows.ledger_hooks import LEDGER_HOOKS
 from flows.score import score_flow
 from settings import DEFAULT_DB, CrawlSettings
@@ -41,7 +42,8 @@ def pipeline_flow(
     empty scoring dicts mean the scoring models' own defaults.
     """
     run_id = str(flow_run.get_id())
-    crawled = crawl_flow(
+    crawled = call_subflow(
+        crawl_flow,
         db_path,
         paths or [Path(".")],
         skip_dirs if skip_dirs is not None else CrawlSettings().skip_dirs,
@@ -49,8 +51,10 @@ def pipeline_flow(
         include_environment,
         parent_run_id=run_id,
     )
-    built = build_flow(db_path, parent_run_id=run_id)
-    scored = score_flow(db_path, health or {}, impact or {}, priority or {}, parent_run_id=run_id)
+    built = call_subflow(build_flow, db_path, parent_run_id=run_id)
+    scored = call_subflow(
+        score_flow, db_path, health or {}, impact or {}, priority or {}, parent_run_id=run_id
+    )
     return PipelineSummary(
         run_id=run_id, db_path=str(db_path), crawl=crawled, build=built, score=scored
     )

@@ -75,12 +75,24 @@ def test_old_spelling():
 """
 
 
+SLOW_TEST = """import time
+
+
+def test_slow():
+    # busy, not asleep: a real suite competes with globallm for the cores
+    end, turns = time.perf_counter() + {seconds}, 0
+    while time.perf_counter() < end:
+        turns += 1
+    assert turns
+"""
+
+
 def make_campaign_repo(
     root: Path, name: str, pins_old_spelling: bool = False, suite_seconds: float = 0.0
 ) -> Path:
     """A working repository `root/name` whose origin is the bare `root/remotes/name.git`.
 
-    `suite_seconds` adds a test that takes that long, to stand in for a real suite's length.
+    `suite_seconds` adds a test that keeps a core busy that long, standing in for a real suite.
     """
     files = {
         "acme_http.py": ACME_HTTP,
@@ -92,9 +104,7 @@ def make_campaign_repo(
     if pins_old_spelling:
         files["tests/test_style.py"] = OLD_SPELLING_TEST
     if suite_seconds:
-        files["tests/test_slow.py"] = (
-            f"import time\n\n\ndef test_slow():\n    time.sleep({suite_seconds})\n"
-        )
+        files["tests/test_slow.py"] = SLOW_TEST.format(seconds=suite_seconds)
     bare = root / "remotes" / f"{name}.git"
     bare.mkdir(parents=True)
     git(bare, "init", "-q", "--bare", "-b", "main")

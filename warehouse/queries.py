@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from warehouse import store
+from warehouse import snapshot
 
 # Statement types a reader may run; anything else (INSERT, COPY, ATTACH, SET...) is refused.
 READ_ONLY_STATEMENTS = {"SELECT", "EXPLAIN"}
@@ -37,7 +37,7 @@ def check_read_only(sql: str) -> None:
 def run_sql(db_path: Path, sql: str) -> pl.DataFrame:
     """Run read-only SQL against the warehouse and return the rows."""
     check_read_only(sql)
-    with store.connect(db_path, read_only=True) as con:
+    with snapshot.connect_reader(db_path) as con:
         relation = con.sql(sql)
         if relation is None:
             return pl.DataFrame()
@@ -46,7 +46,7 @@ def run_sql(db_path: Path, sql: str) -> pl.DataFrame:
 
 def top_priorities(db_path: Path, top: int, kind: str | None = None) -> pl.DataFrame:
     """The first `top` rows of fct_priority (optionally of one kind), best first."""
-    with store.connect(db_path, read_only=True) as con:
+    with snapshot.connect_reader(db_path) as con:
         return con.execute(
             "SELECT * FROM fct_priority WHERE kind = coalesce(?, kind) ORDER BY rank LIMIT ?",
             [kind, top],

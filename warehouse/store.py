@@ -44,6 +44,47 @@ _SCHEMA_READY: set[str] = set()  # warehouse files this process has brought up t
 _SCHEMA_LOCK = threading.Lock()
 
 
+class _OpenConnections:
+    """This process's open warehouse connections, so that a snapshot copy can wait for none.
+
+    Many `connect` blocks run at once (shared); `quiesced` waits until none is open and keeps
+    new ones out while it runs (exclusive). Readers are not made to queue behind a waiting
+    `quiesced`, so a thread that opens a second connection inside a first never deadlocks.
+    """
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._open = 0
+        self._exclusive = False
+
+    @contextmanager
+    def shared(self) -> Iterator[None]:
+        with self._condition:
+            self._condition.wait_for(lambda: not self._exclusive)
+            self._open += 1
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._open -= 1
+                self._condition.notify_all()
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        with self._condition:
+            self._condition.wait_for(lambda: not self._exclusive and self._open == 0)
+            self._exclusive = True
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._exclusive = False
+                self._condition.notify_all()
+
+
+_CONNECTIONS = _OpenConnections()
+
+
 @contextmanager
 def connect(db_path: Path | str, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection held only for the `with` block; waits while another process writes."""
@@ -51,17 +92,29 @@ def connect(db_path: Path | str, read_only: bool = False) -> Iterator[duckdb.Duc
     if read_only and not path.exists():
         raise FileNotFoundError(f"no warehouse at {path}: run `globallm run` first")
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = _open(path, read_only)
-    try:
-        if not read_only:
-            with _SCHEMA_LOCK:  # once per file and process: DDL from parallel threads conflicts
-                key = str(path.resolve())
-                if key not in _SCHEMA_READY:
-                    ensure_schema(con)
-                    _SCHEMA_READY.add(key)
-        yield con
-    finally:
-        con.close()
+    with _CONNECTIONS.shared():
+        con = _open(path, read_only)
+        try:
+            if not read_only:
+                with _SCHEMA_LOCK:  # once per file and process: parallel DDL conflicts
+                    key = str(path.resolve())
+                    if key not in _SCHEMA_READY:
+                        ensure_schema(con)
+                        _SCHEMA_READY.add(key)
+            yield con
+        finally:
+            con.close()
+
+
+@contextmanager
+def quiesced(db_path: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A writer connection while no other connection of this process is open (see snapshot)."""
+    with _CONNECTIONS.exclusive():
+        con = _open(Path(db_path), False)
+        try:
+            yield con
+        finally:
+            con.close()
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
