@@ -102,6 +102,7 @@ class Change(BaseModel):
     files_changed: int = 0
     lines_added: int = 0
     lines_removed: int = 0
+    diff: str | None = None
     gate_merge: bool | None = None
     gate_reasons: list[str] = []
     merged: bool = False

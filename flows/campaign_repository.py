@@ -160,6 +160,7 @@ def _propose(
             "files_changed": applied.files_changed,
             "lines_added": applied.lines_added,
             "lines_removed": applied.lines_removed,
+            "diff": applied.diff,
             "gate_merge": decision.merge,
             "gate_reasons": decision.reasons,
             "pr_body": body,

@@ -20,6 +20,8 @@ from fixers.recipe import Recipe, load_recipe
 from fixers.results import FixResult, FixStatus
 from tasks import git
 
+MAX_DIFF_CHARS = 200_000  # a diff kept in the ledger for the app; the branch holds it whole
+
 
 class AppliedBatch(BaseModel):
     """A batch committed on its branch, or why it could not be."""
@@ -30,6 +32,7 @@ class AppliedBatch(BaseModel):
     files_changed: int = 0
     lines_added: int = 0
     lines_removed: int = 0
+    diff: str | None = None  # the commit's unified diff, cut at MAX_DIFF_CHARS
     failed_items: dict[str, str] = {}  # plan_item_id -> error
     error: str | None = None
 
@@ -203,6 +206,9 @@ def apply_batch(
             error="the change vanished after formatting",
         )
     files, added, removed = git.diff_stats(worktree, base_sha, sha)
+    diff = git.diff_text(worktree, base_sha, sha)
+    if len(diff) > MAX_DIFF_CHARS:
+        diff = diff[:MAX_DIFF_CHARS] + f"\n... diff cut at {MAX_DIFF_CHARS:,} characters\n"
     return AppliedBatch(
         branch=branch,
         base_sha=base_sha,
@@ -210,6 +216,7 @@ def apply_batch(
         files_changed=files,
         lines_added=added,
         lines_removed=removed,
+        diff=diff,
         failed_items=failed,
     )
 

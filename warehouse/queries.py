@@ -51,3 +51,45 @@ def top_priorities(db_path: Path, top: int, kind: str | None = None) -> pl.DataF
             "SELECT * FROM fct_priority WHERE kind = coalesce(?, kind) ORDER BY rank LIMIT ?",
             [kind, top],
         ).pl()
+
+
+def existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Tables and views the warehouse holds (marts appear after the first build)."""
+    return {
+        row[0] for row in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+    }
+
+
+# Overview figure -> (table it needs, SQL that computes it)
+_OVERVIEW: dict[str, tuple[str, str]] = {
+    "repositories": ("dim_repos", "SELECT count(*) FROM dim_repos"),
+    "packages": ("dim_packages", "SELECT count(*) FROM dim_packages"),
+    "issues": ("fct_issues", "SELECT count(*) FROM fct_issues WHERE state = 'open'"),
+    "plan_items": ("ledger_plan_items", "SELECT count(*) FROM ledger_plan_items"),
+    "prs_opened": (
+        "ledger_changes",
+        "SELECT count(*) FROM ledger_changes"
+        " WHERE pr_url IS NOT NULL AND reverts_change_id IS NULL",
+    ),
+    "prs_merged": ("ledger_changes", "SELECT count(*) FROM ledger_changes WHERE merged"),
+    "prs_blocked": (
+        "ledger_changes",
+        "SELECT count(*) FROM ledger_changes WHERE state = 'BLOCKED'",
+    ),
+    "llm_tokens_7d": (
+        "ledger_llm_calls",
+        "SELECT coalesce(sum(coalesce(tokens_in, 0) + coalesce(tokens_out, 0)), 0)"
+        " FROM ledger_llm_calls WHERE called_at >= now() - INTERVAL 7 DAY",
+    ),
+    "runs": ("ledger_runs", "SELECT count(*) FROM ledger_runs WHERE parent_run_id IS NULL"),
+}
+
+
+def overview_figures(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """The headline counts the Overview page and `globallm status` show; 0 where a table is
+    not there yet. Open issues only; pull requests are changes with one (reverts left out)."""
+    tables = existing_tables(con)
+    return {
+        name: int(con.execute(sql).fetchone()[0]) if table in tables else 0
+        for name, (table, sql) in _OVERVIEW.items()
+    }

@@ -82,6 +82,25 @@ RAW_TABLES: dict[str, str] = {
         version_constraint VARCHAR NOT NULL,
         PRIMARY KEY (environment, name, target_name, dependency_kind, extra, version_constraint)
     """,
+    # GitHub issues (filled by the GitHub source; the bench lands synthetic ones the same way)
+    "raw_github_issues": """
+        issue_id VARCHAR PRIMARY KEY,
+        repo_full_name VARCHAR NOT NULL,
+        number INTEGER NOT NULL,
+        title VARCHAR NOT NULL,
+        state VARCHAR NOT NULL,
+        labels VARCHAR[],
+        reactions INTEGER,
+        comments INTEGER,
+        author_association VARCHAR,
+        linked_pull_requests INTEGER,
+        url VARCHAR,
+        created_at TIMESTAMPTZ NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL,
+        closed_at TIMESTAMPTZ,
+        payload JSON,
+        fetched_at TIMESTAMPTZ NOT NULL
+    """,
 }
 
 LEDGER_TABLES: dict[str, str] = {
@@ -142,6 +161,7 @@ LEDGER_TABLES: dict[str, str] = {
         reverted BOOLEAN NOT NULL DEFAULT false,
         reverts_change_id VARCHAR,
         generated_by VARCHAR,
+        diff VARCHAR,
         created_at TIMESTAMPTZ NOT NULL,
         updated_at TIMESTAMPTZ
     """,

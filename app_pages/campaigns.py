@@ -1,0 +1,5 @@
+"""campaigns page (to be written)."""
+
+import streamlit as st
+
+st.title("Campaigns")

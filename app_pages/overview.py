@@ -1,0 +1,5 @@
+"""overview page (to be written)."""
+
+import streamlit as st
+
+st.title("Overview")

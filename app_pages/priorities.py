@@ -1,0 +1,5 @@
+"""priorities page (to be written)."""
+
+import streamlit as st
+
+st.title("Priorities")

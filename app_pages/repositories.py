@@ -1,0 +1,5 @@
+"""repositories page (to be written)."""
+
+import streamlit as st
+
+st.title("Repositories")

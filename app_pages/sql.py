@@ -1,0 +1,5 @@
+"""sql page (to be written)."""
+
+import streamlit as st
+
+st.title("Sql")

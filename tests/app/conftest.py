@@ -1,0 +1,136 @@
+"""A warehouse made by real flows for the app's tests, and a helper that opens the app on it.
+
+Built once per session: the fixture workspace plus three campaign repositories are crawled,
+built and scored by the real pipeline; three GitHub issues and one LLM call are landed through
+the same landing code the sources use; then a real upgrade-python campaign runs (two changes
+merged, one blocked by the test that pins the old spelling). The flows publish the snapshot the
+app reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from flows.campaign import CampaignSpec, campaign_run_flow
+from flows.campaign_repository import CampaignPolicy
+from flows.pipeline import pipeline_flow
+from settings import Settings
+from tests.campaign_repos import make_campaign_repo
+from tests.conftest import build_workspace
+from warehouse import store
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+NOW = datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class AppWarehouse:
+    db: Path
+    workspace: Path
+    campaign_root: Path
+    campaign_run_id: str
+    pipeline_run_id: str
+
+
+def _issue(number: int, title: str, labels: list[str], days_old: int) -> dict:
+    created = NOW - timedelta(days=days_old)
+    return {
+        "issue_id": f"I_kwDO{number:04d}",
+        "repo_full_name": "acme/core",
+        "number": number,
+        "title": title,
+        "state": "OPEN",
+        "labels": labels,
+        "reactions": number,
+        "comments": 2 * number,
+        "author_association": "CONTRIBUTOR",
+        "linked_pull_requests": 0,
+        "url": f"https://github.com/acme/core/issues/{number}",
+        "created_at": created,
+        "updated_at": created,
+        "closed_at": None,
+        "payload": None,
+        "fetched_at": NOW,
+    }
+
+
+ISSUES = [
+    _issue(1, "Crash when the proxy is unset", ["bug"], 40),
+    _issue(2, "Token leaks into logs", ["security"], 3),
+    _issue(3, "Support HTTP/3", ["enhancement"], 200),
+]
+
+
+@pytest.fixture(scope="session")
+def app_warehouse(prefect_server, tmp_path_factory: pytest.TempPathFactory) -> AppWarehouse:
+    root = tmp_path_factory.mktemp("app")
+    workspace = build_workspace(root / "workspace")
+    campaign_root = root / "campaign"
+    for name in ("alpha", "beta"):
+        make_campaign_repo(campaign_root, name)
+    make_campaign_repo(campaign_root, "gamma", pins_old_spelling=True)
+    db = root / "warehouse.duckdb"
+    with store.connect(db) as con:
+        store.land(con, "raw_github_issues", ISSUES)
+        store.land(
+            con,
+            "ledger_llm_calls",
+            [
+                {
+                    "call_id": "call-1",
+                    "run_id": "llm-run",
+                    "prompt_name": "llm_patch",
+                    "prompt_sha": "0" * 64,
+                    "model": "scripted-model",
+                    "tokens_in": 1200,
+                    "tokens_out": 300,
+                    "cost": 0.0,
+                    "cache_hit": False,
+                    "latency_s": 0.5,
+                    "called_at": NOW,
+                }
+            ],
+        )
+    settings = Settings()
+    pipeline = pipeline_flow(
+        db_path=db,
+        paths=[workspace, campaign_root / "work"],
+        skip_dirs=settings.crawl.skip_dirs,
+        include_environment=False,
+    )
+    campaign = campaign_run_flow(
+        db_path=db,
+        spec=CampaignSpec(
+            recipe="upgrade-python",
+            options={"target_version": "3.12"},
+            paths=[campaign_root / "work"],
+            runs_dir=root / "runs",
+        ),
+        policy=CampaignPolicy(),
+    )
+    return AppWarehouse(
+        db=db,
+        workspace=workspace,
+        campaign_root=campaign_root,
+        campaign_run_id=campaign.run_id,
+        pipeline_run_id=pipeline.run_id,
+    )
+
+
+def open_app(
+    db: Path, monkeypatch: pytest.MonkeyPatch, page: str | None = None, timeout: float = 30
+) -> AppTest:
+    """The app on warehouse `db`, run once, switched to `page` (e.g. "app_pages/sql.py")."""
+    monkeypatch.setenv("GLOBALLM_DB", str(db))
+    at = AppTest.from_file(str(APP), default_timeout=timeout)
+    at.run()
+    if page is not None:
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
