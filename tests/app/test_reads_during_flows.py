@@ -1,0 +1,55 @@
+"""The app reads while a flow writes: neither side waits for the other or fails."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.app.conftest import open_app
+from warehouse import queries, snapshot
+
+
+def test_the_app_answers_while_a_crawl_writes_the_same_warehouse(
+    app_warehouse, tmp_path: Path, monkeypatch
+):
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(app_warehouse.db, db)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    crawl = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "flows.cli",
+            "--db",
+            str(db),
+            "run",
+            "--path",
+            str(app_warehouse.workspace),
+            "--no-environment",
+        ],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    renders_while_running = 0
+    try:
+        while crawl.poll() is None:
+            at = open_app(db, monkeypatch)  # asserts the page raised nothing
+            with snapshot.connect_reader(db) as con:
+                assert queries.overview_figures(con)["repositories"] > 0
+            assert not at.exception
+            renders_while_running += crawl.poll() is None
+    finally:
+        output, _ = crawl.communicate(timeout=300)
+    assert crawl.returncode == 0, output
+    assert renders_while_running >= 3  # the crawl held the writer lock for part of this
+    with snapshot.connect_reader(db) as con:  # the crawl's end published a fresh snapshot
+        assert (
+            con.execute("SELECT count(*) FROM ledger_runs WHERE kind = 'pipeline'").fetchone()[0]
+            == 2
+        )
