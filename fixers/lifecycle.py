@@ -1,7 +1,8 @@
 """The state a change enters after the gate, as the trusted campaign tools do it.
 
 UNPUBLISHED (dry run), BLOCKED (the gate said no), WAITING (a roll-out limit), OPEN (published,
-a person decides), MERGED, CLOSED, FAILED, REVERTED. A change has one state at a time.
+a person decides), MERGED, CLOSED, FAILED, REVERTED. A change has one state at a time; an OPEN
+pull request on GitHub moves to MERGED or CLOSED when `runs sync` reads it back.
 """
 
 from __future__ import annotations
@@ -80,6 +81,17 @@ def next_state(
             state=ChangeState.OPEN, publish=True, merge=False, why="; ".join(decision.reasons)
         )
     return Next(state=ChangeState.MERGED, publish=True, merge=True, why="gate passed")
+
+
+def after_pull_request(current: ChangeState, pr_state: str, merged: bool) -> ChangeState:
+    """The state an OPEN change moves to once its pull request is read back: MERGED (merged
+    on the provider, auto-merge included), CLOSED (closed unmerged) or still OPEN. Any other
+    state is final here and stays as it is: a sync never reopens or un-merges a change."""
+    if current is not ChangeState.OPEN:
+        return current
+    if merged:
+        return ChangeState.MERGED
+    return ChangeState.CLOSED if pr_state.lower() == "closed" else ChangeState.OPEN
 
 
 class Change(BaseModel):

@@ -85,6 +85,48 @@ def runs_export(
     print_frame(frame, fmt)
 
 
+@runs_app.command("sync")
+def runs_sync(
+    ctx: typer.Context,
+    run_id: Annotated[
+        str | None, typer.Argument(help="Only this run's changes (id or id prefix); default all")
+    ] = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Read the GitHub pull requests of OPEN changes back: merged, closed, checks."""
+    from flows.sync import sync_flow
+    from tasks.github_http import GitHubConfig
+
+    db, full = _run_id(ctx, run_id) if run_id else (settings_for(ctx).db, None)
+    if not db.exists():
+        raise fail(f"no warehouse at {db}: run a campaign first")
+    if GitHubConfig.from_env() is None:
+        raise fail("runs sync reads pull requests from GitHub: set GITHUB_TOKEN", 2)
+    summary = sync_flow(db_path=db, run_id=full)
+    if not summary.rows and fmt is OutputFormat.table:
+        console.print("no OPEN github changes to sync")
+        return
+    frame = pl.DataFrame(
+        [
+            {
+                "change": row.change_id[:8],
+                "repo": row.repo,
+                "pr": row.pr_url,
+                "state": f"{row.before} -> {row.after}",
+                "checks": row.checks,
+            }
+            for row in summary.rows
+        ],
+        schema=dict.fromkeys(["change", "repo", "pr", "state", "checks"], pl.String),
+    )
+    print_frame(frame, fmt, title="runs sync" + (f" {full}" if full else ""))
+    if summary.unread and fmt is OutputFormat.table:
+        console.print(
+            f"[yellow]{summary.unread} pull request(s) could not be read; their changes stay "
+            "OPEN until a later sync[/yellow]"
+        )
+
+
 def revert(
     ctx: typer.Context,
     change_id: Annotated[str, typer.Argument(help="The change to revert (id or id prefix)")],

@@ -6,8 +6,12 @@ from pathlib import Path
 from typing import Any
 
 from prefect import task
+from prefect.cache_policies import NO_CACHE
+from pydantic import BaseModel
 
+from fixers.lifecycle import ChangeState, after_pull_request
 from fixers.plan import PlanItem
+from tasks.github_status import PullStatus, checks_text
 from tasks.llm import LlmCall
 from warehouse import ledger, store
 
@@ -72,3 +76,73 @@ def record_llm_calls(db_path: Path, calls: list[LlmCall]) -> None:
     if calls:
         with store.connect(db_path) as con:
             store.land(con, "ledger_llm_calls", calls)
+
+
+class SyncRow(BaseModel):
+    """One change as a sync left it: its state before and after, and its checks."""
+
+    change_id: str
+    run_id: str
+    repo: str
+    pr_url: str
+    before: str
+    after: str
+    checks: str
+    error: str | None = None
+
+
+@task(name="load-open-changes", cache_policy=NO_CACHE)
+def load_open_changes(db_path: Path, provider: str, run_id: str | None) -> list[dict[str, Any]]:
+    """The OPEN changes of a provider (of one run if given), read fresh on every call."""
+    with store.connect(db_path) as con:
+        return ledger.open_changes(con, provider, run_id)
+
+
+@task(name="record-sync", cache_policy=NO_CACHE)
+def record_sync(db_path: Path, change: dict[str, Any], status: PullStatus) -> SyncRow:
+    """Move the change to the state its pull request implies and add one event saying what was
+    read (the checks summary, or why the read failed). A failed read leaves the state alone."""
+    before = ChangeState(change["state"])
+    after = (
+        before
+        if status.error
+        else after_pull_request(before, status.state or "open", status.merged)
+    )
+    checks = checks_text(status)
+    if status.error:
+        detail = f"sync: could not read {status.pr_url}: {status.error}"
+    else:
+        outcome = {
+            ChangeState.MERGED: f"merged as {status.merge_sha}",
+            ChangeState.CLOSED: "closed unmerged",
+        }.get(after, status.state)
+        detail = f"sync: pull request #{status.number} {outcome}; checks: {checks}"
+    with store.connect(db_path) as con:
+        con.begin()  # the state and its event land together or not at all
+        try:
+            if after is not before:
+                ledger.set_change_state(
+                    con, change["change_id"], after.value, status.merged, status.merge_sha
+                )
+            store.record_event(
+                con,
+                change["run_id"],
+                after.value,
+                subject_kind="change",
+                subject_id=change["change_id"],
+                detail=detail,
+            )
+            con.commit()
+        except Exception:
+            con.rollback()
+            raise
+    return SyncRow(
+        change_id=change["change_id"],
+        run_id=change["run_id"],
+        repo=change["repo"],
+        pr_url=status.pr_url,
+        before=before.value,
+        after=after.value,
+        checks=checks,
+        error=status.error,
+    )

@@ -9,11 +9,15 @@ as merged, never merged twice.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from prefect import task
 from pydantic import BaseModel
 
 from tasks import git
+
+if TYPE_CHECKING:
+    from tasks.github_http import GitHubConfig
 
 
 class ProviderError(RuntimeError):
@@ -84,7 +88,8 @@ def github_repo(repo_path: Path) -> tuple[str, str]:
     return parse_repo(url)  # ProviderError when origin is not a GitHub repository
 
 
-def _github_config():
+def github_config() -> GitHubConfig:
+    """GitHub's configuration from the environment, read inside each task that needs it."""
     from tasks.github_pulls import GitHubConfig
 
     config = GitHubConfig.from_env()  # the token is read here, never passed as a parameter
@@ -100,7 +105,7 @@ def publish_github(
     """Push the branch, open (or find) its pull request, ask CODEOWNERS owners to review."""
     from tasks.github_pulls import open_pull_request, request_reviewers, reviewers_from_owners
 
-    config = _github_config()
+    config = github_config()
     owner, name = github_repo(repo_path)
     publish_local.fn(repo_path, branch)
     pull = open_pull_request(config, owner, name, branch, base_branch, title, body)
@@ -117,5 +122,5 @@ def auto_merge_github(node_id: str) -> str:
     """Ask GitHub to merge when the required checks pass; the merge itself happens there."""
     from tasks.github_pulls import enable_auto_merge
 
-    done = enable_auto_merge(_github_config(), node_id)
+    done = enable_auto_merge(github_config(), node_id)
     return f"auto-merge ({done.merge_method}) enabled"

@@ -80,3 +80,41 @@ def plan_items(con: duckdb.DuckDBPyConnection, run_id: str) -> list[dict[str, An
     )
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def open_changes(
+    con: duckdb.DuckDBPyConnection, provider: str, run_id: str | None = None
+) -> list[dict[str, Any]]:
+    """OPEN changes published through `provider` (of one run if given), oldest first: the
+    ones whose pull request may since have been merged or closed."""
+    query = (
+        "SELECT change_id, run_id, repo, branch, pr_url, state FROM ledger_changes"
+        " WHERE provider = ? AND state = 'OPEN'"
+    )
+    params: list[Any] = [provider]
+    if run_id is not None:
+        query += " AND run_id = ?"
+        params.append(run_id)
+    cursor = con.execute(query + " ORDER BY created_at, repo, pr_url", params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def set_change_state(
+    con: duckdb.DuckDBPyConnection,
+    change_id: str,
+    state: str,
+    merged: bool,
+    merge_sha: str | None,
+) -> None:
+    """Move a change and its plan items to `state` (a merge also records its commit)."""
+    at = store.now()
+    con.execute(
+        "UPDATE ledger_changes SET state = ?, merged = ?, merge_sha = coalesce(?, merge_sha),"
+        " updated_at = ? WHERE change_id = ?",
+        [state, merged, merge_sha, at, change_id],
+    )
+    con.execute(
+        "UPDATE ledger_plan_items SET status = ?, updated_at = ? WHERE change_id = ?",
+        [state, at, change_id],
+    )

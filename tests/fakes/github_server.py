@@ -4,12 +4,14 @@ GraphQL endpoint that validates every document against GitHub's published schema
 It keeps state (repositories and branches, pull requests, review requests, auto-merge), records
 every request (method, path, query, headers, JSON body, the status it answered), and takes
 scripted faults per endpoint, keyed "METHOD /route" ("POST /pulls", "GET /pulls",
-"POST /requested_reviewers", "GET /requested_reviewers", "GET /check-runs", "POST /graphql"):
+"GET /pull" (one pull request by number), "POST /requested_reviewers", "GET /requested_reviewers",
+"GET /check-runs", "POST /graphql"):
 each request to that endpoint takes the next queued Fault. A Fault can carry the request out
 first and then answer badly (`apply=True`: "the PR was created, but the answer was a 502"), wait
 before answering (longer than the client's timeout: it times out), or refuse with a rate limit
 that the endpoint then keeps enforcing until it expires (so a client that retries too early is
-refused again, and `refused_early` counts it).
+refused again, and `refused_early` counts it). `merge_pull` and `close_pull` play what GitHub
+does later (auto-merge, a person closing it); `add_check_runs` sets a commit's checks.
 
 The schema is `../shared/github/schema.graphql` beside the repository; it is never copied into
 the project. `load_schema()` raises SchemaUnavailable (tests skip) when it or graphql-core is
@@ -156,6 +158,7 @@ class GraphQLFailure(Exception):
 _REPO = r"^/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)"
 ROUTES = [
     ("/pulls", re.compile(_REPO + r"/pulls$")),
+    ("/pull", re.compile(_REPO + r"/pulls/(?P<number>\d+)$")),
     ("/requested_reviewers", re.compile(_REPO + r"/pulls/(?P<number>\d+)/requested_reviewers$")),
     ("/check-runs", re.compile(_REPO + r"/commits/(?P<ref>[^/]+)/check-runs$")),
     ("/issue", re.compile(_REPO + r"/issues/(?P<number>\d+)$")),
@@ -303,6 +306,7 @@ class GitHubServer:
         repo = self.repos.get((args.get("owner", ""), args.get("repo", "")))
         handler = {
             "GET /pulls": self._list_pulls,
+            "GET /pull": self._get_pull,
             "POST /pulls": self._create_pull,
             "GET /requested_reviewers": self._get_reviewers,
             "POST /requested_reviewers": self._request_reviewers,
@@ -378,8 +382,9 @@ class GitHubServer:
                 {},
             )
         label = f"{repo.owner}:{head_ref}"
-        if any(
-            p["head"]["label"] == label
+        if any(  # per repository: two repositories of one owner may use the same branch
+            p["base"]["repo"]["full_name"] == f"{repo.owner}/{repo.name}"
+            and p["head"]["label"] == label
             and p["base"]["ref"] == body["base"]
             and p["state"] == "open"
             for p in self.pulls
@@ -424,6 +429,9 @@ class GitHubServer:
             "requested_teams": [],
             "auto_merge": None,
             "merged": False,
+            "merged_at": None,
+            "merge_commit_sha": None,
+            "closed_at": None,
             "created_at": _now(),
             "updated_at": _now(),
         }
@@ -447,6 +455,42 @@ class GitHubServer:
             if p["base"]["repo"]["full_name"] == full and str(p["number"]) == number
         ]
         return found[0] if found else None
+
+    def _get_pull(self, repo: Repo, args: dict, seen: Seen):
+        pull = self._pull(repo, args["number"])
+        if pull is None:
+            return 404, {"message": "Not Found", "documentation_url": DOCS}, {}
+        return 200, pull, {}
+
+    def _find_pull(self, owner: str, name: str, number: int) -> dict:
+        found = self._pull(self.repos[(owner, name)], str(number))
+        if found is None:
+            raise KeyError(f"no pull request {owner}/{name}#{number}")
+        return found
+
+    def merge_pull(self, owner: str, name: str, number: int, merge_sha: str | None = None) -> dict:
+        """Merge a pull request as GitHub's auto-merge would once its checks pass."""
+        with self.lock:
+            pull = self._find_pull(owner, name, number)
+            now = _now()
+            pull.update(
+                state="closed",
+                merged=True,
+                merged_at=now,
+                closed_at=now,
+                updated_at=now,
+                merge_commit_sha=merge_sha or "e" * 40,
+                auto_merge=None,
+            )
+            return pull
+
+    def close_pull(self, owner: str, name: str, number: int) -> dict:
+        """Close a pull request unmerged, as a reviewer might."""
+        with self.lock:
+            pull = self._find_pull(owner, name, number)
+            now = _now()
+            pull.update(state="closed", closed_at=now, updated_at=now, auto_merge=None)
+            return pull
 
     def _get_reviewers(self, repo: Repo, args: dict, seen: Seen):
         pull = self._pull(repo, args["number"])
@@ -537,7 +581,7 @@ class GitHubServer:
             "id": pull["node_id"],
             "number": pull["number"],
             "url": pull["html_url"],
-            "state": pull["state"].upper(),
+            "state": "MERGED" if pull["merged"] else pull["state"].upper(),
             "headRefName": pull["head"]["ref"],
             "headRefOid": pull["head"]["sha"],
             "baseRefName": pull["base"]["ref"],

@@ -6,7 +6,14 @@ import pytest
 from pydantic import ValidationError
 
 from fixers.gate import GateDecision
-from fixers.lifecycle import FINAL_STATES, Change, ChangeState, RolloutLimits, next_state
+from fixers.lifecycle import (
+    FINAL_STATES,
+    Change,
+    ChangeState,
+    RolloutLimits,
+    after_pull_request,
+    next_state,
+)
 
 PASS = GateDecision(merge=True, reasons=["confidence 0.90 >= 0.80", "risk LOW may auto-merge"])
 BLOCK = GateDecision(
@@ -133,3 +140,21 @@ def test_change_defaults_and_state_coercion():
     assert Change(**base).gate_reasons is not change.gate_reasons  # no shared mutable default
     with pytest.raises(ValidationError):
         Change(**base, state="PLANNED")
+
+
+@pytest.mark.parametrize(
+    ("pr_state", "merged", "expected"),
+    [
+        ("closed", True, ChangeState.MERGED),
+        ("closed", False, ChangeState.CLOSED),
+        ("open", False, ChangeState.OPEN),
+        ("CLOSED", False, ChangeState.CLOSED),
+    ],
+)
+def test_an_open_change_follows_its_pull_request(pr_state, merged, expected):
+    assert after_pull_request(ChangeState.OPEN, pr_state, merged) is expected
+
+
+@pytest.mark.parametrize("state", [s for s in ChangeState if s is not ChangeState.OPEN])
+def test_only_an_open_change_moves_when_its_pull_request_is_read(state):
+    assert after_pull_request(state, "closed", True) is state
