@@ -17,6 +17,7 @@ from fixers.plan import Batch, PlanItem, make_batches
 from fixers.pr_body import render_pr_body
 from fixers.verification import SuiteSummary, Verification
 from flows.ledger_hooks import LEDGER_HOOKS
+from flows.once import once
 from tasks import git
 from tasks.ledger import count_changes, record_change
 from tasks.pulls import (
@@ -195,16 +196,20 @@ def _publish(
     try:
         if step.publish and policy.provider == "github":
             return _publish_github(db_path, repo_path, change, batch, verification, step)
+        key = f"globallm/{change.change_id}/{change.commit_sha}"
         if step.publish:
             change.pr_url = publish_local(repo_path, change.branch).url
         if step.merge:
-            change.merge_sha = merge_local(
-                repo_path,
-                change.branch,
-                change.commit_sha,
-                change.base_branch,
-                merge_worktree,
-                f"Merge {change.branch}",
+            change.merge_sha = once(
+                f"{key}/merge-local",
+                lambda: merge_local(
+                    repo_path,
+                    change.branch,
+                    change.commit_sha,
+                    change.base_branch,
+                    merge_worktree,
+                    f"Merge {change.branch}",
+                ),
             )
             change.merged = True
     except ProviderError as error:
@@ -225,17 +230,21 @@ def _publish_github(
     required checks pass (auto-merge), so the change stays OPEN until then."""
     detail = step.why
     try:
-        pull = publish_github(
-            repo_path,
-            change.branch,
-            change.base_branch,
-            f"{change.generated_by}: {change.batch_key}",
-            change.pr_body or "",
-            batch.owners,
+        key = f"globallm/{change.change_id}/{change.commit_sha}"
+        pull = once(
+            f"{key}/publish-github",
+            lambda: publish_github(
+                repo_path,
+                change.branch,
+                change.base_branch,
+                f"{change.generated_by}: {change.batch_key}",
+                change.pr_body or "",
+                batch.owners,
+            ),
         )
         change.pr_url = pull.url
         if step.merge:
-            detail = auto_merge_github(pull.node_id)
+            detail = once(f"{key}/auto-merge-github", lambda: auto_merge_github(pull.node_id))
         change.state = ChangeState.OPEN
     except ProviderError as error:
         change.state, detail = ChangeState.FAILED, str(error)

@@ -50,7 +50,7 @@ def current_snapshot() -> Path | None:
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _connection(snapshot_file: str) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(snapshot_file, read_only=True)
+    return duckdb.connect(snapshot_file, read_only=True, config=snapshot.READER_CONFIG)
 
 
 @st.cache_data(ttl=TTL_S, max_entries=1024, show_spinner=False)

@@ -25,6 +25,10 @@ import duckdb
 from warehouse import store
 
 KEEP = 3  # snapshots kept: the newest and two that readers may still have open
+# Every reader opens snapshots alike (DuckDB refuses two configurations of one file in a process),
+# and none may reach outside the warehouse: ad-hoc SQL is served over HTTP by the app, so no
+# read_text('/etc/...'), no ATTACH, no httpfs.
+READER_CONFIG = {"enable_external_access": False}
 
 
 def snapshots(db_path: Path | str) -> list[Path]:
@@ -85,7 +89,7 @@ def readable_path(db_path: Path | str) -> Path:
 @contextmanager
 def connect_reader(db_path: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection to the newest snapshot; never waits for a running flow."""
-    con = duckdb.connect(str(readable_path(db_path)), read_only=True)
+    con = duckdb.connect(str(readable_path(db_path)), read_only=True, config=READER_CONFIG)
     try:
         yield con
     finally:
