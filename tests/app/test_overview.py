@@ -1,0 +1,77 @@
+"""The Overview page: the warehouse and ledger figures, the run trend and the last runs."""
+
+from __future__ import annotations
+
+import pandas as pd
+from streamlit import dataframe_util
+from streamlit.testing.v1 import AppTest
+
+from settings import Settings
+from tests.app.conftest import open_app
+from warehouse import queries, snapshot, store
+
+PAGE = "app_pages/overview.py"
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {metric.label: metric.value for metric in at.metric}
+
+
+def chart_data(at: AppTest) -> pd.DataFrame:
+    (chart,) = at.get("vega_lite_chart")  # st.vega_lite_chart(frame, spec): the rows it plots
+    return dataframe_util.convert_arrow_bytes_to_pandas_df(chart.proto.data.data)
+
+
+def test_the_metrics_are_the_warehouse_counts(app_warehouse, monkeypatch):
+    at = open_app(app_warehouse.db, monkeypatch, page=PAGE)
+    with snapshot.connect_reader(app_warehouse.db) as con:
+        figures = queries.overview_figures(con)
+        repos, packages = con.execute(
+            "SELECT (SELECT count(*) FROM dim_repos), (SELECT count(*) FROM dim_packages)"
+        ).fetchone()
+    shown = metrics(at)
+    assert shown["Repositories"] == f"{repos:,}" == f"{figures['repositories']:,}"
+    assert shown["Packages"] == f"{packages:,}"
+    assert shown["Open issues"] == "3"
+    assert shown["Plan items"] == f"{figures['plan_items']:,}"
+    assert shown["PRs opened"] == "2"  # the blocked change opened no pull request
+    assert shown["PRs merged"] == "2"
+    assert shown["PRs blocked"] == "1"
+    assert shown["LLM tokens (7 days)"] == "1,500"
+    (tokens,) = [metric for metric in at.metric if metric.label == "LLM tokens (7 days)"]
+    budget = Settings().budgets.tokens_per_week
+    assert tokens.proto.delta == f"{1500 / budget:.1%} of {budget:,} a week"
+
+
+def test_the_trend_counts_top_level_runs_per_day_by_kind(app_warehouse, monkeypatch):
+    at = open_app(app_warehouse.db, monkeypatch, page=PAGE)
+    trend = chart_data(at)
+    # One pipeline and one campaign; their subflows (crawl, build, campaign-repository...) are
+    # not top-level runs and stay out.
+    assert sorted(zip(trend["kind"], trend["runs"], strict=True)) == [
+        ("campaign", 1),
+        ("pipeline", 1),
+    ]
+    assert trend["day"].nunique() == 1
+
+
+def test_the_last_runs_are_listed_newest_first_with_their_state(app_warehouse, monkeypatch):
+    at = open_app(app_warehouse.db, monkeypatch, page=PAGE)
+    (runs,) = at.dataframe
+    table = runs.value
+    assert list(table["run_id"]) == [app_warehouse.campaign_run_id, app_warehouse.pipeline_run_id]
+    assert list(table["kind"]) == ["campaign", "pipeline"]
+    assert list(table["status"]) == ["COMPLETED", "COMPLETED"]
+    assert table["recipe"].iloc[0] == "upgrade-python"
+    assert (table["duration_s"] > 0).all()
+
+
+def test_a_young_warehouse_shows_zeros_its_run_and_how_to_fill_the_marts(tmp_path, monkeypatch):
+    db = tmp_path / "young.duckdb"
+    with store.connect(db) as con:
+        store.upsert_run(con, "first-run", "crawl", "RUNNING")
+    at = open_app(db, monkeypatch, page=PAGE)
+    assert "globallm run" in " ".join(block.value for block in at.info)
+    assert set(metrics(at).values()) == {"0"}
+    (runs,) = at.dataframe
+    assert list(runs.value["status"]) == ["RUNNING"]

@@ -1,0 +1,116 @@
+"""The Priorities page: ranked rows in order, filters applied, and a selected row's detail."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from tests.app.conftest import open_app
+from warehouse import snapshot, store
+
+PAGE = "app_pages/priorities.py"
+
+
+def ranked(db, where: str = "true") -> list[str]:
+    with snapshot.connect_reader(db) as con:
+        return [
+            row[0]
+            for row in con.execute(
+                f"SELECT entity_id FROM fct_priority WHERE {where} ORDER BY rank LIMIT 50"
+            ).fetchall()
+        ]
+
+
+def table(at: AppTest):
+    return at.dataframe(key="priority_table").value
+
+
+def select_row(at: AppTest, index: int) -> AppTest:
+    at.session_state["priority_table"] = {
+        "selection": {"rows": [index], "columns": [], "cells": []}
+    }
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_rows_are_fct_priority_in_rank_order_with_the_total(app_warehouse, monkeypatch):
+    at = open_app(app_warehouse.db, monkeypatch, page=PAGE)
+    expected = ranked(app_warehouse.db)
+    rows = table(at)
+    assert list(rows["entity_id"]) == expected
+    assert list(rows["rank"]) == list(range(1, len(expected) + 1))
+    assert rows["name"].iloc[0] == "core"
+    assert f"{len(expected)} ranked rows match" in " ".join(c.value for c in at.caption)
+
+
+def test_filters_narrow_the_rows_in_sql(app_warehouse, monkeypatch):
+    at = open_app(app_warehouse.db, monkeypatch, page=PAGE)
+    assert at.multiselect[0].label == "Language"
+    assert at.multiselect[0].options == ["JavaScript", "Python"]
+    at.multiselect[0].select("JavaScript").run()
+    rows = table(at)
+    assert list(rows["entity_id"]) == ranked(app_warehouse.db, "language = 'JavaScript'")
+    assert set(rows["name"]) == {"web", "react", "react-dom", "jest"}
+
+    at.multiselect[1].select("repo").run()  # Kind
+    assert list(table(at)["name"]) == ["web"]
+
+    at.multiselect[1].unselect("repo").run()
+    at.slider[0].set_value(0.3).run()  # Minimum priority
+    rows = table(at)
+    assert list(rows["entity_id"]) == ranked(
+        app_warehouse.db, "language = 'JavaScript' AND priority >= 0.3"
+    )
+    assert rows["priority"].min() >= 0.3
+    assert len(rows) < 4
+
+
+def test_a_selected_repo_shows_its_facts_scores_and_issues(app_warehouse, monkeypatch):
+    at = select_row(open_app(app_warehouse.db, monkeypatch, page=PAGE), 0)
+    assert at.subheader[0].value == "core (repo, rank 1)"
+    facts = next(d.value for d in at.dataframe if list(d.value.columns) == ["field", "value"])
+    assert dict(zip(facts["field"], facts["value"], strict=True))["remote_url"].endswith(
+        "acme/core"
+    )
+    # The local checkout's issues are landed as github:acme/core: matched through its remote.
+    issues = next(d.value for d in at.dataframe if "title" in d.value.columns)
+    assert list(issues["number"]) == [3, 2, 1]  # most reactions + comments first
+    assert list(issues["title"]) == [
+        "Support HTTP/3",
+        "Token leaks into logs",
+        "Crash when the proxy is unset",
+    ]
+    assert len(at.get("vega_lite_chart")) == 1  # the score components as bars
+
+
+def test_a_repo_without_issues_says_so(app_warehouse, monkeypatch):
+    at = open_app(app_warehouse.db, monkeypatch, page=PAGE)
+    index = list(table(at)["name"]).index("app")
+    at = select_row(at, index)
+    assert at.subheader[0].value.startswith("app (repo")
+    assert any("No open issues" in c.value for c in at.caption)
+
+
+def test_a_selected_package_shows_its_dependents(app_warehouse, monkeypatch):
+    at = open_app(app_warehouse.db, monkeypatch, page=PAGE)
+    index = list(table(at)["name"]).index("requests")
+    at = select_row(at, index)
+    assert at.subheader[0].value.startswith("requests (package")
+    assert {m.label: m.value for m in at.metric}["Dependents"] == "1"  # the app repository
+
+
+def test_changing_a_filter_drops_the_selection(app_warehouse, monkeypatch):
+    at = select_row(open_app(app_warehouse.db, monkeypatch, page=PAGE), 0)
+    assert at.subheader
+    at.multiselect[0].select("JavaScript").run()
+    assert not at.subheader
+    assert any("Select a row" in c.value for c in at.caption)
+
+
+def test_a_warehouse_without_marts_says_which_command_fills_them(tmp_path, monkeypatch):
+    db = tmp_path / "young.duckdb"
+    with store.connect(db):
+        pass
+    at = open_app(db, monkeypatch, page=PAGE)
+    assert "globallm run" in " ".join(block.value for block in at.info)
+    assert not at.dataframe
