@@ -8,7 +8,7 @@ import zlib
 import polars as pl
 import streamlit as st
 
-from warehouse import app_cache, queries
+from warehouse import app_cache, priority_queries
 
 PAGE_SIZE = 50
 COMPONENTS = ("priority", "health", "impact", "solvability", "urgency", "redundancy")
@@ -41,14 +41,14 @@ def score_bars(scores: dict) -> None:
 
 
 def repo_detail(row: dict) -> None:
-    detail = app_cache.read(queries.repo_detail, row["entity_id"])
+    detail = app_cache.read(priority_queries.repo_detail, row["entity_id"])
     left, right = st.columns(2)
     with left:
         facts_table(detail["facts"])
     with right:
         score_bars(detail["scores"])
     st.markdown("**Open issues** (most reactions and comments first)")
-    issues = app_cache.read(queries.repo_issues, row["entity_id"], 20)
+    issues = app_cache.read(priority_queries.repo_issues, row["entity_id"], 20)
     if issues.is_empty():
         st.caption("No open issues landed for this repository (the GitHub source lands them).")
     else:
@@ -60,7 +60,7 @@ def repo_detail(row: dict) -> None:
 
 
 def package_detail(row: dict) -> None:
-    detail = app_cache.read(queries.package_detail, row["entity_id"])
+    detail = app_cache.read(priority_queries.package_detail, row["entity_id"])
     dependents = detail["scores"].get("dependents") or 0
     st.metric("Dependents", f"{dependents:,}", help="Repositories and packages that depend on it")
     left, right = st.columns(2)
@@ -75,15 +75,15 @@ if not app_cache.has_tables("fct_priority", "dim_repos", "dim_packages", "fct_is
     st.info("Nothing is ranked yet: `globallm run` crawls, builds and scores the warehouse.")
     st.stop()
 
-options = app_cache.read(queries.priority_options)
+options = app_cache.read(priority_queries.priority_options)
 columns = st.columns([2, 1, 1, 2])
-filters = queries.PriorityFilter(
+filters = priority_queries.PriorityFilter(
     languages=tuple(columns[0].multiselect("Language", options["language"])),
     kinds=tuple(columns[1].multiselect("Kind", options["kind"])),
     sources=tuple(columns[2].multiselect("Source", options["source"])),
     min_priority=columns[3].slider("Minimum priority", 0.0, 1.0, 0.0, 0.05),
 )
-total = app_cache.read(queries.priority_count, filters)
+total = app_cache.read(priority_queries.priority_count, filters)
 pages = max(1, math.ceil(total / PAGE_SIZE))
 # Each set of filters has its own pager, so new filters start again at page 1; a new page or
 # new filters drop the row selection, whose index would otherwise point at another row.
@@ -92,7 +92,7 @@ page = st.pagination(pages, key=pager) if pages > 1 else 1
 if st.session_state.get("priority_view") != (filters, page):
     st.session_state["priority_view"] = (filters, page)
     st.session_state["priority_table"] = NO_SELECTION
-rows = app_cache.read(queries.priority_page, filters, page, PAGE_SIZE)
+rows = app_cache.read(priority_queries.priority_page, filters, page, PAGE_SIZE)
 first = (page - 1) * PAGE_SIZE
 if total:
     st.caption(f"{total:,} ranked rows match; rows {first + 1:,}-{first + rows.height:,} shown.")

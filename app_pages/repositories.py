@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from warehouse import app_cache, queries
+from warehouse import app_cache, graph_queries
 
 SCATTER_CAP = 5000
 EDGE_CAP = 50
@@ -69,8 +69,8 @@ if not app_cache.has_tables("fct_priority", "fct_repo_scores", "dim_repos", "dim
     st.stop()
 
 st.subheader("Health against impact")
-points = app_cache.read(queries.health_impact, SCATTER_CAP)
-scored = app_cache.read(queries.scored_repo_count)
+points = app_cache.read(graph_queries.health_impact, SCATTER_CAP)
+scored = app_cache.read(graph_queries.scored_repo_count)
 if points.is_empty():
     st.caption("No repository has both a health and an impact score yet.")
 else:
@@ -83,14 +83,14 @@ else:
 
 st.subheader("Top PageRank")
 st.dataframe(
-    app_cache.read(queries.top_pagerank, 20),
+    app_cache.read(graph_queries.top_pagerank, 20),
     hide_index=True,
     column_config={"pagerank": st.column_config.NumberColumn("pagerank", format="%.4f")},
 )
 
 st.subheader("Dependency neighbourhood")
 text = st.text_input("Filter repositories by name", key="repo_filter").strip()
-choices = app_cache.read(queries.repo_choices, text, 100)
+choices = app_cache.read(graph_queries.repo_choices, text, 100)
 if choices.is_empty():
     st.caption(f"No repository name contains {text!r}.")
     st.stop()
@@ -98,7 +98,7 @@ labels = {row["repo_id"]: f"{row['name']} ({row['location']})" for row in choice
 repo_id = st.selectbox(
     "Repository", list(labels), format_func=labels.__getitem__, key="neighbourhood_repo"
 )
-graph = app_cache.read(queries.neighbourhood, repo_id, EDGE_CAP)
+graph = app_cache.read(graph_queries.neighbourhood, repo_id, EDGE_CAP)
 st.graphviz_chart(neighbourhood_dot(graph, repo_id))
 shown = len(graph["depends_on"]) + len(graph["dependents"])
 total = graph["depends_on_total"] + graph["dependents_total"]

@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from warehouse import queries, store
+from warehouse import graph_queries, priority_queries, queries, store
 
 
 @pytest.fixture
@@ -90,20 +90,22 @@ def marts(tmp_path: Path) -> duckdb.DuckDBPyConnection:
 
 
 def test_priority_pages_are_filtered_and_sliced_in_sql(marts):
-    everything = queries.PriorityFilter()
-    assert queries.priority_count(marts, everything) == 120
-    assert queries.priority_page(marts, everything, page=3, page_size=50)["rank"].to_list() == list(
-        range(101, 121)
-    )
-    go_repos = queries.PriorityFilter(languages=("Go",), kinds=("repo",), min_priority=0.8)
-    page = queries.priority_page(marts, go_repos, page=1, page_size=50)
-    assert queries.priority_count(marts, go_repos) == page.height == 7  # i = 4, 10, ..., 40
+    everything = priority_queries.PriorityFilter()
+    assert priority_queries.priority_count(marts, everything) == 120
+    assert priority_queries.priority_page(marts, everything, page=3, page_size=50)[
+        "rank"
+    ].to_list() == list(range(101, 121))
+    go_repos = priority_queries.PriorityFilter(languages=("Go",), kinds=("repo",), min_priority=0.8)
+    page = priority_queries.priority_page(marts, go_repos, page=1, page_size=50)
+    assert (
+        priority_queries.priority_count(marts, go_repos) == page.height == 7
+    )  # i = 4, 10, ..., 40
     assert set(page["language"]) == {"Go"} and set(page["kind"]) == {"repo"}
-    assert queries.priority_options(marts)["language"] == ["Go", "Python", "Rust"]
+    assert priority_queries.priority_options(marts)["language"] == ["Go", "Python", "Rust"]
 
 
 def test_the_neighbourhood_shares_its_cap_and_reports_the_totals(marts):
-    graph = queries.neighbourhood(marts, "local:/src/hub", cap=50)
+    graph = graph_queries.neighbourhood(marts, "local:/src/hub", cap=50)
     assert graph["repo"] == {"name": "hub", "package_id": "pkg:pypi/hub", "package_name": "hub"}
     assert (graph["depends_on_total"], graph["dependents_total"]) == (80, 71)
     assert len(graph["depends_on"]) == len(graph["dependents"]) == 25
@@ -113,13 +115,13 @@ def test_the_neighbourhood_shares_its_cap_and_reports_the_totals(marts):
         "name": "leaf",
         "kinds": "dev",
         "total": 71,
-    } in (queries.neighbourhood(marts, "local:/src/hub", cap=200)["dependents"])
-    leaf = queries.neighbourhood(marts, "local:/src/leaf", cap=50)
+    } in (graph_queries.neighbourhood(marts, "local:/src/hub", cap=200)["dependents"])
+    leaf = graph_queries.neighbourhood(marts, "local:/src/leaf", cap=50)
     assert [d["name"] for d in leaf["depends_on"]] == ["hub"] and leaf["dependents"] == []
 
 
 def test_a_checkout_finds_its_github_issues_through_its_remote(marts):
-    issues = queries.repo_issues(marts, "local:/src/hub", limit=20)
+    issues = priority_queries.repo_issues(marts, "local:/src/hub", limit=20)
     assert issues["number"].to_list() == list(range(29, 9, -1))  # open, most reactions first
-    assert queries.repo_issues(marts, "github:acme/hub", limit=50).height == 29
-    assert queries.repo_issues(marts, "local:/src/leaf").is_empty()
+    assert priority_queries.repo_issues(marts, "github:acme/hub", limit=50).height == 29
+    assert priority_queries.repo_issues(marts, "local:/src/leaf").is_empty()
