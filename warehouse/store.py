@@ -20,7 +20,7 @@ import polars as pl
 from pydantic import BaseModel
 from tenacity import retry, retry_if_exception, stop_after_delay, wait_random_exponential
 
-from warehouse.tables import ALL_TABLES, LEDGER_VIEWS, columns
+from warehouse.tables import ALL_TABLES, LEDGER_VIEWS, columns, primary_key
 
 
 def _is_lock_error(error: BaseException) -> bool:
@@ -163,8 +163,15 @@ def land(
             where = " AND ".join(f"{column} = ?" for column in replace_scope)
             con.execute(f"DELETE FROM {table} WHERE {where}", list(replace_scope.values()))
         if rows:
-            frame = _frame(rows)  # noqa: F841 - read by DuckDB's replacement scan below
-            con.execute(f"INSERT OR REPLACE INTO {table} BY NAME SELECT * FROM frame")
+            frame = _frame(rows)  # read by DuckDB's replacement scan below
+            if {name for name, _ in columns(table)} <= set(frame.columns):
+                # Whole rows: delete the keys, then insert. DuckDB's INSERT OR REPLACE rewrites
+                # list columns row by row (100,000 issues with labels: 36 s against ~2 s).
+                key = ", ".join(primary_key(table))
+                con.execute(f"DELETE FROM {table} WHERE ({key}) IN (SELECT {key} FROM frame)")
+                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM frame")
+            else:  # some columns only: INSERT OR REPLACE keeps the others' stored values
+                con.execute(f"INSERT OR REPLACE INTO {table} BY NAME SELECT * FROM frame")
         con.commit()
     except Exception:
         con.rollback()

@@ -244,3 +244,16 @@ _COLUMN = re.compile(r"^\s*(?!PRIMARY\b)([a-z_][a-z0-9_]*)\s+([A-Z]+(?:\[\])?)",
 def columns(table: str) -> list[tuple[str, str]]:
     """(name, type) of each column a table's DDL declares, constraints left out."""
     return _COLUMN.findall(ALL_TABLES[table])
+
+
+_INLINE_KEY = re.compile(r"^\s*([a-z_][a-z0-9_]*)\s+[A-Z]+(?:\[\])?\s+PRIMARY KEY", re.MULTILINE)
+_TABLE_KEY = re.compile(r"PRIMARY KEY\s*\(([^)]*)\)")
+
+
+def primary_key(table: str) -> list[str]:
+    """The primary-key columns a table's DDL declares (inline or as a table constraint)."""
+    ddl = ALL_TABLES[table]
+    found = _TABLE_KEY.search(ddl)
+    if found:
+        return [name.strip() for name in found.group(1).split(",")]
+    return _INLINE_KEY.findall(ddl)

@@ -118,3 +118,46 @@ def test_an_older_warehouse_gains_new_columns_and_keeps_its_rows(tmp_path: Path)
         rows = con.execute("SELECT change_id, state, merged FROM ledger_changes").fetchall()
     assert {"gate_reasons", "merge_sha", "reverts_change_id"} <= cols
     assert rows == [("c1", "OPEN", None)]
+
+
+def _issue(number: int, labels: list[str]) -> dict:
+    at = store.now()
+    return {
+        "issue_id": f"I_{number}",
+        "repo_full_name": "acme/core",
+        "number": number,
+        "title": f"issue {number}",
+        "state": "OPEN",
+        "labels": labels,
+        "reactions": 0,
+        "comments": 0,
+        "author_association": "NONE",
+        "linked_pull_requests": 0,
+        "url": None,
+        "created_at": at,
+        "updated_at": at,
+        "closed_at": None,
+        "payload": None,
+        "fetched_at": at,
+    }
+
+
+def test_whole_rows_landed_again_replace_the_old_ones(tmp_path: Path):
+    db = tmp_path / "w.duckdb"
+    with store.connect(db) as con:
+        store.land(con, "raw_github_issues", [_issue(1, ["bug"]), _issue(2, [])])
+        store.land(con, "raw_github_issues", [_issue(1, ["bug", "security"])])
+        rows = con.execute(
+            "SELECT issue_id, labels FROM raw_github_issues ORDER BY issue_id"
+        ).fetchall()
+    assert rows == [("I_1", ["bug", "security"]), ("I_2", [])]
+
+
+def test_partial_rows_keep_the_columns_they_do_not_name(tmp_path: Path):
+    db = tmp_path / "w.duckdb"
+    with store.connect(db) as con:
+        store.land(con, "raw_github_issues", [_issue(1, ["bug"])])
+        store.land(con, "raw_github_issues", [{"issue_id": "I_1", "title": "renamed"}])
+        assert con.execute("SELECT title, labels FROM raw_github_issues").fetchall() == [
+            ("renamed", ["bug"])
+        ]
