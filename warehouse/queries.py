@@ -95,9 +95,7 @@ def overview_figures(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     }
 
 
-def rows(
-    con: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None
-) -> list[dict]:
+def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None) -> list[dict]:
     """A query's rows as dicts (for details shown as facts, not tables)."""
     cursor = con.execute(sql, params or [])
     names = [column[0] for column in cursor.description]
