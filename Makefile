@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench clean sandbox-tools
+.PHONY: run test lint bench clean sandbox-tools app
+PORT ?= 8501
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,13 +18,22 @@ run: $(STAMP)  ## crawl this repo and the installed environment, build, score, r
 test: $(STAMP) sandbox-tools lint  ## lint, then the whole test suite
 	$(BIN)/python -m pytest
 
-# Target test suites run under bubblewrap when it is there; as root with apt we install it,
-# elsewhere the sandbox falls back to unshare + prlimit and says so in each verification.
+app: $(STAMP)  ## the Streamlit app on the default warehouse (make PORT=8502 app); `make run` fills it
+	$(BIN)/globallm app --port $(PORT)
+
+# Target test suites run under bubblewrap when it is there, and the app's end-to-end test drives
+# Debian's chromium; as root with apt we install what is missing. Elsewhere the sandbox falls
+# back to unshare + prlimit (and says so in each verification) and the browser test skips.
 sandbox-tools:
-	@command -v bwrap >/dev/null 2>&1 || { \
+	@missing=""; \
+	command -v bwrap >/dev/null 2>&1 || missing=" bubblewrap"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; \
-	  else echo "bubblewrap not installed: test suites will run under unshare/prlimit"; fi; }
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "not installed:$$missing (bubblewrap: suites run under unshare/prlimit;" \
+	    "chromium: the app's browser test skips)"; fi; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -32,6 +42,7 @@ lint: $(STAMP)
 bench: $(STAMP)  ## benchmarks: print figures, write bench/results/*.json
 	$(BIN)/python bench/score_speed.py
 	$(BIN)/python bench/campaign.py
+	$(BIN)/python bench/app.py
 
 clean:
 	rm -rf $(VENV) .globallm

@@ -18,6 +18,7 @@ import typer
 from pydantic import ValidationError
 
 import settings as config
+from flows.cli_app import serve_app, status
 from flows.cli_campaign import campaign_app, fix
 from flows.cli_common import FormatOption, fail, settings_for
 from flows.cli_runs import revert, runs_app
@@ -35,6 +36,8 @@ app.add_typer(campaign_app, name="campaign")
 app.add_typer(runs_app, name="runs")
 app.command()(revert)
 app.command()(fix)
+app.command("app")(serve_app)
+app.command()(status)
 
 PRIORITY_COLUMNS = ["rank", "name", "kind", "source", "language", "priority", "health", "impact"]
 

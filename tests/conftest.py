@@ -149,3 +149,8 @@ WEB_PACKAGE_JSON = """\
 {"name": "acme-web", "dependencies": {"react": "^18.0.0"},
  "devDependencies": {"jest": "^29.0.0"}, "peerDependencies": {"react-dom": "^18.0.0"}}
 """
+
+
+# The session warehouse of the app's tests, also read by the CLI's status tests (imported last:
+# it uses build_workspace above).
+from tests.app_warehouse import app_warehouse  # noqa: E402, F401

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.app.conftest import open_app
+from tests.app_warehouse import open_app
 from warehouse import queries, snapshot
 
 

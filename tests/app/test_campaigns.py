@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 
-from tests.app.conftest import open_app
+from tests.app_warehouse import open_app
 from warehouse import run_queries, snapshot, store
 
 PAGE = "app_pages/campaigns.py"

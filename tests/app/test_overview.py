@@ -7,7 +7,7 @@ from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
 from settings import Settings
-from tests.app.conftest import open_app
+from tests.app_warehouse import open_app
 from warehouse import queries, snapshot, store
 
 PAGE = "app_pages/overview.py"

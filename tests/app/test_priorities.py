@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from tests.app.conftest import open_app
+from tests.app_warehouse import open_app
 from warehouse import snapshot, store
 
 PAGE = "app_pages/priorities.py"

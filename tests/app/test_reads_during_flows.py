@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.app.conftest import open_app
+from tests.app_warehouse import open_app
 from warehouse import queries, snapshot
 
 

@@ -6,7 +6,7 @@ import pandas as pd
 from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
-from tests.app.conftest import open_app
+from tests.app_warehouse import open_app
 from warehouse import snapshot, store
 
 PAGE = "app_pages/repositories.py"

@@ -10,7 +10,7 @@ import pytest
 import streamlit.testing.v1.app_test as app_test_module
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
-from tests.app.conftest import open_app
+from tests.app_warehouse import open_app
 from warehouse import adhoc, snapshot
 
 PAGE = "app_pages/sql.py"

@@ -1,4 +1,5 @@
-"""A warehouse made by real flows for the app's tests, and a helper that opens the app on it.
+"""A warehouse made by real flows for the app's tests (fixture `app_warehouse`, registered in
+tests/conftest.py), and a helper that opens the app on it.
 
 Built once per session: the fixture workspace plus three campaign repositories are crawled,
 built and scored by the real pipeline; three GitHub issues and one LLM call are landed through
