@@ -82,6 +82,59 @@ RAW_TABLES: dict[str, str] = {
         version_constraint VARCHAR NOT NULL,
         PRIMARY KEY (environment, name, target_name, dependency_kind, extra, version_constraint)
     """,
+    # GitHub repositories: discovery and health signals (GraphQL), one row per repository
+    "raw_github_repositories": """
+        repo_id VARCHAR PRIMARY KEY,
+        full_name VARCHAR NOT NULL,
+        node_id VARCHAR,
+        url VARCHAR,
+        description VARCHAR,
+        primary_language VARCHAR,
+        topics VARCHAR[],
+        stars INTEGER,
+        forks INTEGER,
+        archived BOOLEAN,
+        is_fork BOOLEAN,
+        license VARCHAR,
+        default_branch VARCHAR,
+        created_at TIMESTAMPTZ,
+        pushed_at TIMESTAMPTZ,
+        updated_at TIMESTAMPTZ,
+        open_issues INTEGER,
+        closed_issues INTEGER,
+        issues_closed_90d INTEGER,
+        commits_90d INTEGER,
+        authors_90d INTEGER,
+        releases INTEGER,
+        latest_release_at TIMESTAMPTZ,
+        ci_state VARCHAR,
+        has_security_policy BOOLEAN,
+        has_codeowners BOOLEAN,
+        payload JSON,
+        fetched_at TIMESTAMPTZ NOT NULL
+    """,
+    # What could not be fetched (retried on the next crawl), and crawl checkpoints and cursors
+    "raw_github_fetch_failures": """
+        scope VARCHAR PRIMARY KEY,
+        error VARCHAR NOT NULL,
+        attempts INTEGER NOT NULL,
+        failed_at TIMESTAMPTZ NOT NULL
+    """,
+    "raw_github_cursors": """
+        scope VARCHAR PRIMARY KEY,
+        cursor VARCHAR,
+        since TIMESTAMPTZ,
+        done BOOLEAN NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL
+    """,
+    # Conditional REST: the validators of each URL last read, so an unchanged one costs nothing
+    "raw_github_http_cache": """
+        url VARCHAR PRIMARY KEY,
+        etag VARCHAR,
+        last_modified VARCHAR,
+        body JSON,
+        fetched_at TIMESTAMPTZ NOT NULL
+    """,
     # GitHub issues (filled by the GitHub source; the bench lands synthetic ones the same way)
     "raw_github_issues": """
         issue_id VARCHAR PRIMARY KEY,
