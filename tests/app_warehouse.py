@@ -25,7 +25,7 @@ from tests.campaign_repos import make_campaign_repo
 from tests.conftest import build_workspace
 from warehouse import store
 
-APP = Path(__file__).resolve().parents[2] / "app.py"
+APP = Path(__file__).resolve().parents[1] / "app.py"
 NOW = datetime.now(UTC)
 
 
