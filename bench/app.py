@@ -25,9 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
-import subprocess
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -47,6 +45,7 @@ GOAL_S = 0.300  # p95 of a page's queries per render
 from bench.app_data import MARTS, SIZE_ARGS  # noqa: E402
 from bench.app_fill import fill  # noqa: E402
 from bench.app_measure import measure, percentile  # noqa: E402
+from bench.machine import machine  # noqa: E402
 
 
 def peak_rss_mb() -> float:
@@ -198,26 +197,6 @@ def report(pages: dict[str, Any]) -> list[str]:
             over.append(f"page {page}: {error}")
     print("\nover the goal: " + ("; ".join(over) if over else "nothing"))
     return over
-
-
-def machine() -> dict[str, Any]:
-    try:
-        commit = subprocess.run(
-            ["git", "-C", str(ROOT), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        commit = None
-    return {
-        "machine": platform.machine(),
-        "cpus": os.cpu_count(),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "duckdb": duckdb.__version__,
-        "commit": commit,  # HEAD; the working tree may hold edits on top of it
-    }
 
 
 def main() -> None:

@@ -19,9 +19,7 @@ import argparse
 import functools
 import json
 import os
-import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -42,6 +40,7 @@ import flows.campaign as campaign_module  # noqa: E402
 import flows.campaign_repository as repository_module  # noqa: E402
 import tasks.git as git_module  # noqa: E402
 import tasks.sandbox as sandbox_module  # noqa: E402
+from bench.machine import machine  # noqa: E402
 from flows.campaign import campaign_run_flow  # noqa: E402
 from flows.campaign_repository import CampaignPolicy  # noqa: E402
 from flows.heartbeats import heartbeats_off_when_embedded  # noqa: E402
@@ -512,25 +511,6 @@ def report(r: dict) -> None:
         f"not counted: imports {IMPORT_S:.2f} s;"
         f" repositories phase {r['repositories_phase_s']:.2f} s of wall"
     )
-
-
-def machine() -> dict:
-    try:
-        commit = subprocess.run(
-            ["git", "-C", str(RESULTS.parent.parent), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        commit = None
-    return {
-        "machine": platform.machine(),
-        "cpus": os.cpu_count(),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "commit": commit,  # HEAD; the working tree may hold edits on top of it
-    }
 
 
 MEDIAN_KEYS = [

@@ -135,3 +135,13 @@ def open_app(
         at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def open_young_warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, page: str) -> AppTest:
+    """`page` on a warehouse with the schema and no marts yet (before the first build)."""
+    db = tmp_path / "young.duckdb"
+    with store.connect(db):
+        pass
+    at = open_app(db, monkeypatch, page=page)
+    assert "globallm run" in " ".join(block.value for block in at.info)
+    return at

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from tests.app_warehouse import open_app
-from warehouse import snapshot, store
+from tests.app_warehouse import open_app, open_young_warehouse
+from warehouse import snapshot
 
 PAGE = "app_pages/priorities.py"
 
@@ -108,9 +108,5 @@ def test_changing_a_filter_drops_the_selection(app_warehouse, monkeypatch):
 
 
 def test_a_warehouse_without_marts_says_which_command_fills_them(tmp_path, monkeypatch):
-    db = tmp_path / "young.duckdb"
-    with store.connect(db):
-        pass
-    at = open_app(db, monkeypatch, page=PAGE)
-    assert "globallm run" in " ".join(block.value for block in at.info)
+    at = open_young_warehouse(tmp_path, monkeypatch, PAGE)
     assert not at.dataframe

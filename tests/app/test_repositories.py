@@ -6,8 +6,8 @@ import pandas as pd
 from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
-from tests.app_warehouse import open_app
-from warehouse import snapshot, store
+from tests.app_warehouse import open_app, open_young_warehouse
+from warehouse import snapshot
 
 PAGE = "app_pages/repositories.py"
 
@@ -96,9 +96,5 @@ def test_a_filter_matching_nothing_says_so(app_warehouse, monkeypatch):
 
 
 def test_a_warehouse_without_marts_says_which_command_fills_them(tmp_path, monkeypatch):
-    db = tmp_path / "young.duckdb"
-    with store.connect(db):
-        pass
-    at = open_app(db, monkeypatch, page=PAGE)
-    assert "globallm run" in " ".join(block.value for block in at.info)
+    at = open_young_warehouse(tmp_path, monkeypatch, PAGE)
     assert not at.get("vega_lite_chart") and not at.get("graphviz_chart")
