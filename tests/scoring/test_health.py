@@ -22,7 +22,10 @@ SCHEMA = {
 # Thresholds picked so that the scaled values are round: log(1 + 9) / log(1 + 99) = 0.5 and
 # log(1 + 1) / log(1 + 3) = 0.5.
 ROUND = HealthConfig(
-    commits_90d_threshold=99, authors_365d_threshold=3, days_since_commit_threshold=99
+    commits_90d_threshold=99,
+    authors_365d_threshold=3,
+    authors_90d_threshold=3,
+    days_since_commit_threshold=99,
 )
 
 
@@ -36,7 +39,9 @@ def _row(frame: pl.DataFrame, entity_id: str) -> dict:
 
 def test_output_columns():
     out = score_health(_repos(("r", 1, 1, 1, True, True)), HealthConfig())
-    assert out.columns == ["entity_id", "velocity", "diversity", "recency", "tests", "ci", "health"]
+    assert out.columns == [
+        "entity_id", "velocity", "diversity", "recency", "tests", "ci", "resolution", "health"
+    ]  # fmt: skip
 
 
 def test_components_and_weighted_health():
@@ -123,10 +128,17 @@ def test_config_defaults():
     assert config.days_since_commit_threshold == 365.0
     assert (config.weight_velocity, config.weight_diversity, config.weight_recency) == (1, 1, 1)
     assert (config.weight_tests, config.weight_ci) == (0.5, 0.5)
+    assert (config.authors_90d_threshold, config.weight_resolution) == (5.0, 1.0)
 
 
 @pytest.mark.parametrize(
-    "field", ["commits_90d_threshold", "authors_365d_threshold", "days_since_commit_threshold"]
+    "field",
+    [
+        "commits_90d_threshold",
+        "authors_365d_threshold",
+        "authors_90d_threshold",
+        "days_since_commit_threshold",
+    ],
 )
 @pytest.mark.parametrize("value", [-1.0, 0.0])
 def test_config_rejects_non_positive_threshold(field, value):
@@ -152,3 +164,86 @@ def test_config_validates_assignment():
     config = HealthConfig()
     with pytest.raises(ValidationError):
         config.commits_90d_threshold = -5.0
+
+
+# --- GitHub's signals: authors in 90 days, issue resolution, CI state of the head ------------
+
+GITHUB_SCHEMA = {
+    "entity_id": pl.String,
+    "commits_90d": pl.Int64,
+    "authors_365d": pl.Int64,
+    "authors_90d": pl.Int64,
+    "days_since_last_commit": pl.Int64,
+    "has_tests": pl.Boolean,
+    "has_ci": pl.Boolean,
+    "issues_closed_90d": pl.Int64,
+    "open_issues": pl.Int64,
+}
+
+
+def _github(*rows: tuple) -> pl.DataFrame:
+    return pl.DataFrame(list(rows), schema=GITHUB_SCHEMA, orient="row")
+
+
+def test_resolution_is_the_share_of_issues_closed_in_90_days():
+    out = score_health(
+        _github(
+            ("busy", 9, None, 1, 9, None, True, 30, 10),
+            ("nothing-open", 9, None, 1, 9, None, True, 0, 0),
+            ("unknown", 9, None, 1, 9, None, True, None, None),
+        ),
+        ROUND,
+    )
+    assert _row(out, "busy")["resolution"] == pytest.approx(0.75)
+    assert _row(out, "nothing-open")["resolution"] is None  # nothing to resolve: drops out
+    assert _row(out, "unknown")["resolution"] is None
+
+
+def test_authors_90d_stands_in_for_diversity_when_authors_365d_is_unknown():
+    out = score_health(
+        _github(
+            ("gh", 9, None, 1, 9, None, None, None, None),
+            ("local", 9, 3, 1, 9, None, None, None, None),
+        ),
+        ROUND,
+    )
+    assert _row(out, "gh")["diversity"] == pytest.approx(0.5)  # log(2) / log(4)
+    assert _row(out, "local")["diversity"] == pytest.approx(1.0)  # authors_365d wins
+
+
+def test_github_repository_health_with_missing_ci_and_tests():
+    # velocity 0.5, diversity 0.5, recency 0.5, resolution 0.75; tests and ci unknown
+    out = score_health(_github(("gh", 9, None, 1, 9, None, None, 30, 10)), ROUND)
+    row = _row(out, "gh")
+    assert (row["tests"], row["ci"]) == (None, None)
+    assert row["health"] == pytest.approx((0.5 + 0.5 + 0.5 + 0.75) / 4.0)
+
+
+def test_missing_ci_drops_out_where_failing_ci_counts_zero():
+    rows = [("pass", True), ("fail", False), ("none", None)]
+    out = score_health(
+        _github(*[(name, 9, None, 1, 9, None, ci, 30, 10) for name, ci in rows]), ROUND
+    )
+    health = {name: _row(out, name)["health"] for name, _ in rows}
+    assert health["pass"] > health["none"] > health["fail"]
+    assert health["none"] == pytest.approx(2.25 / 4.0)
+    assert health["fail"] == pytest.approx(2.25 / 4.5)
+
+
+def test_more_activity_scores_higher():
+    out = score_health(
+        _github(
+            ("lively", 80, None, 8, 2, None, True, 90, 10),
+            ("quiet", 3, None, 1, 2, None, True, 1, 50),
+        ),
+        HealthConfig(),
+    )
+    lively, quiet = _row(out, "lively"), _row(out, "quiet")
+    for component in ("velocity", "diversity", "resolution", "health"):
+        assert lively[component] > quiet[component], component
+
+
+def test_resolution_weight_zero_removes_it():
+    config = ROUND.model_copy(update={"weight_resolution": 0.0})
+    out = score_health(_github(("gh", 9, None, 1, 9, None, None, 30, 10)), config)
+    assert _row(out, "gh")["health"] == pytest.approx(0.5)

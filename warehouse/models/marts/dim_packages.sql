@@ -7,8 +7,11 @@ installed as (
 ),
 
 publishers as (
-    select package_id, min(repo_id) as local_repo_id
-    from {{ ref('stg_local__repos') }}
+    select
+        package_id,
+        min(repo_id) filter (where source = 'local') as local_repo_id,
+        min(repo_id) filter (where source = 'github') as github_repo_id
+    from {{ ref('int_repos__unioned') }}
     where package_id is not null
     group by package_id
 ),
@@ -23,9 +26,11 @@ final as (
         installed.summary,
         installed.home_page,
         installed.repository_url,
+        installed.canonical_repository_url,
         installed.license,
         installed.environment,
-        publishers.local_repo_id
+        publishers.local_repo_id,
+        publishers.github_repo_id
     from packages
     left join installed on packages.package_id = installed.package_id
     left join publishers on packages.package_id = publishers.package_id

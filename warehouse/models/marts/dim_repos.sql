@@ -1,5 +1,7 @@
+-- One row per repository: local checkouts (source 'local') and GitHub repositories ('github').
+-- A checkout of a fetched GitHub repository keeps its own row; canonical_url links the two.
 with repos as (
-    select * from {{ ref('stg_local__repos') }}
+    select * from {{ ref('int_repos__unioned') }}
 ),
 
 findings as (
@@ -18,9 +20,10 @@ final as (
     select
         repos.repo_id,
         repos.name,
-        'local' as source,
+        repos.source,
         repos.path,
         repos.remote_url,
+        repos.canonical_url,
         repos.package_id,
         repos.primary_language,
         repos.languages,
@@ -29,6 +32,7 @@ final as (
         repos.has_tests,
         repos.has_ci,
         repos.ci_systems,
+        repos.ci_state,
         repos.commits_90d,
         repos.commits_365d,
         repos.commits_total,
@@ -40,6 +44,23 @@ final as (
         repos.tag_count,
         repos.latest_tag,
         repos.head_sha,
+        repos.description,
+        repos.topics,
+        repos.stars,
+        repos.forks,
+        repos.archived,
+        repos.is_fork,
+        repos.license,
+        repos.default_branch,
+        repos.created_at,
+        repos.pushed_at,
+        repos.open_issues,
+        repos.closed_issues,
+        repos.issues_closed_90d,
+        repos.releases,
+        repos.latest_release_at,
+        repos.has_security_policy,
+        repos.has_codeowners,
         coalesce(manifests.manifest_count, 0) as manifest_count,
         coalesce(findings.finding_count, 0) as finding_count,
         repos.crawled_at

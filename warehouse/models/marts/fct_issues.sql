@@ -1,22 +1,55 @@
+-- One row per GitHub issue with the inputs urgency needs (category, age, engagement) and the
+-- dim_repos row it belongs to: the GitHub repository if fetched, else a local checkout of it.
 with issues as (
-    select * from {{ ref('stg_github__issues') }}
+    select
+        *,
+        -- the host the issue lives on (GitHub Enterprise too); with owner/name, its repository
+        coalesce(nullif(split_part(url, '/', 3), ''), 'github.com') as issue_host
+    from {{ ref('stg_github__issues') }}
+),
+
+repos as (
+    select repo_id, source, archived, canonical_url from {{ ref('dim_repos') }}
+),
+
+-- one dim_repos row per canonical URL: the GitHub repository first, then the first checkout
+repo_by_url as (
+    select
+        canonical_url as repo_canonical_url,
+        arg_min(repo_id, (case source when 'github' then 0 else 1 end, repo_id)) as dim_repo_id
+    from repos
+    where canonical_url is not null
+    group by canonical_url
+),
+
+-- each issue's repository URL, normalised once per repository rather than once per issue
+issue_repos as (
+    select
+        repo_full_name,
+        issue_host,
+        {{ normalise_repo_url("'https://' || issue_host || '/' || repo_full_name") }}
+            as repo_canonical_url
+    from (select distinct repo_full_name, issue_host from issues)
 ),
 
 categorised as (
     select
-        *,
-        lower(array_to_string(labels, ' ')) as label_text
+        issues.*,
+        lower(array_to_string(issues.labels, ' ')) as label_text,
+        issue_repos.repo_canonical_url
     from issues
+    left join issue_repos using (repo_full_name, issue_host)
 ),
 
 final as (
     select
         issue_id,
-        repo_id,
+        categorised.repo_id,
         repo_full_name,
         number,
         title,
         state,
+        state = 'open' as is_open,
         labels,
         case
             when regexp_matches(label_text, 'security|vulnerab') then 'security'
@@ -26,14 +59,20 @@ final as (
         end as category,
         reactions,
         comments,
+        reactions + comments as engagement,
         author_association,
         linked_pull_requests,
         url,
         created_at,
         updated_at,
         closed_at,
-        date_diff('day', created_at, coalesce(closed_at, fetched_at)) as age_days
+        date_diff('day', created_at, coalesce(closed_at, fetched_at)) as age_days,
+        repo_by_url.dim_repo_id,
+        repos.source as repo_source,
+        repos.archived as repo_archived
     from categorised
+    left join repo_by_url on categorised.repo_canonical_url = repo_by_url.repo_canonical_url
+    left join repos on repo_by_url.dim_repo_id = repos.repo_id
 )
 
 select * from final

@@ -1,5 +1,5 @@
--- One row per scored entity: each local repository, and each package no local repository
--- publishes (a published package is scored as its repository).
+-- One row per scored entity: each repository (local or GitHub), and each package no known
+-- repository publishes (a published package is scored as its repository).
 with repos as (
     select * from {{ ref('dim_repos') }}
 ),
@@ -28,6 +28,7 @@ repo_rows as (
         health.recency,
         health.tests,
         health.ci,
+        health.resolution,
         health.health,
         graph.pagerank,
         graph.dependents,
@@ -56,6 +57,7 @@ package_rows as (
         null::double as recency,
         null::double as tests,
         null::double as ci,
+        null::double as resolution,
         null::double as health,
         graph.pagerank,
         graph.dependents,
@@ -66,7 +68,7 @@ package_rows as (
         graph.impact
     from packages
     inner join graph on packages.package_id = graph.entity_id
-    where packages.local_repo_id is null
+    where packages.local_repo_id is null and packages.github_repo_id is null
 ),
 
 final as (

@@ -8,6 +8,7 @@ renamed as (
         name,
         path,
         remote_url,
+        {{ normalise_repo_url('remote_url') }} as canonical_url,
         case when package_name is not null
             then {{ package_id('package_ecosystem', 'package_name') }}
         end as package_id,

@@ -18,6 +18,7 @@ final as (
         summary,
         home_page,
         repository_url,
+        {{ normalise_repo_url('repository_url') }} as canonical_repository_url,
         project_urls,
         license,
         environment,
