@@ -123,8 +123,7 @@ def serve_app(
 
 def _read_status(db: Path) -> tuple[dict[str, int], pl.DataFrame] | None:
     """The Overview figures and the last runs from the newest snapshot; None when empty."""
-    published = snapshot.readable_path(db)
-    with duckdb.connect(str(published), read_only=True) as con:
+    with snapshot.connect_reader(db) as con:
         figures = queries.overview_figures(con)
         if "dim_repos" not in queries.existing_tables(con) and figures["runs"] == 0:
             return None
