@@ -21,6 +21,7 @@ import settings as config
 from flows.cli_app import serve_app, status
 from flows.cli_campaign import campaign_app, fix
 from flows.cli_common import FormatOption, fail, settings_for
+from flows.cli_github import discover, issues
 from flows.cli_runs import revert, runs_app
 from flows.heartbeats import heartbeats_off_when_embedded
 from flows.output import OutputFormat, console, print_frame
@@ -38,6 +39,8 @@ app.command()(revert)
 app.command()(fix)
 app.command("app")(serve_app)
 app.command()(status)
+app.command()(discover)
+app.command()(issues)
 
 PRIORITY_COLUMNS = ["rank", "name", "kind", "source", "language", "priority", "health", "impact"]
 
@@ -88,6 +91,8 @@ def run(
         priority=settings.priority.model_dump(),
         max_file_bytes=settings.crawl.max_file_bytes,
         include_environment=environment and settings.crawl.include_environment,
+        min_stars=settings.filter.min_stars,
+        max_issues=settings.budgets.issues_per_repo,
     )
     frame = queries.top_priorities(settings.db, settings.top).select(PRIORITY_COLUMNS)
     print_frame(frame, OutputFormat.table, title=f"Top {settings.top} by priority")

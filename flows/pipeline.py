@@ -1,4 +1,5 @@
-"""`globallm run`: crawl -> build -> score, each a subflow that can also run alone."""
+"""`globallm run`: crawl -> build -> score, each a subflow that can also run alone. With
+GITHUB_TOKEN set the crawl also refreshes the known GitHub repositories' health and issues."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from pydantic import BaseModel
 
 from flows.build import BuildSummary, build_flow
 from flows.crawl import CrawlSummary, crawl_flow
+from flows.github_crawl import GitHubSummary, github_crawl_flow
 from flows.heartbeats import call_subflow
 from flows.ledger_hooks import LEDGER_HOOKS
 from flows.score import score_flow
 from settings import DEFAULT_DB, CrawlSettings
+from tasks.github import github_enabled
 
 
 class PipelineSummary(BaseModel):
@@ -23,6 +26,7 @@ class PipelineSummary(BaseModel):
     crawl: CrawlSummary
     build: BuildSummary
     score: BuildSummary
+    github: GitHubSummary | None = None
 
 
 @flow(name="pipeline", **LEDGER_HOOKS)
@@ -35,6 +39,8 @@ def pipeline_flow(
     priority: dict[str, float] | None = None,
     max_file_bytes: int = 2_000_000,
     include_environment: bool = True,
+    min_stars: int = 1000,
+    max_issues: int = 5,
 ) -> PipelineSummary:
     """The offline main job: local sources into the warehouse, scored and ranked.
 
@@ -51,10 +57,25 @@ def pipeline_flow(
         include_environment,
         parent_run_id=run_id,
     )
+    github = None
+    if github_enabled():
+        github = call_subflow(
+            github_crawl_flow,
+            db_path,
+            min_stars=min_stars,
+            max_issues=max_issues,
+            discover=False,
+            parent_run_id=run_id,
+        )
     built = call_subflow(build_flow, db_path, parent_run_id=run_id)
     scored = call_subflow(
         score_flow, db_path, health or {}, impact or {}, priority or {}, parent_run_id=run_id
     )
     return PipelineSummary(
-        run_id=run_id, db_path=str(db_path), crawl=crawled, build=built, score=scored
+        run_id=run_id,
+        db_path=str(db_path),
+        crawl=crawled,
+        build=built,
+        score=scored,
+        github=github,
     )

@@ -1,0 +1,94 @@
+"""What the GitHub source costs: requests per repository and rate-limit points, against the
+data fake on 127.0.0.1 (GitHub's real schema, GitHub's documented cost) for 2,000 repositories
+and 20,000 issues: a first crawl, then a re-crawl where nothing changed.
+
+Goals: <= 0.05 requests per repository for discovery plus health on a first crawl, <= 0.01 per
+repository for the whole unchanged re-crawl. Writes bench/results/github_requests.json.
+Usage: python bench/github_requests.py [--repositories 2000] [--issues 20000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tasks.github import crawl_issues, discover_repositories, refresh_health  # noqa: E402
+from tasks.github_discovery import LANGUAGES  # noqa: E402
+from tasks.github_graphql import GitHubTiming  # noqa: E402
+from tests.fakes.github_data import GitHubData  # noqa: E402
+from tests.fakes.github_server import load_schema  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results"
+TOKEN = "ghp_bench_token_0123456789"  # pragma: allowlist secret
+TIMING = GitHubTiming(backoff_s=0.01, max_backoff_s=0.05, requests_per_s=0)
+
+
+def crawl(fake: GitHubData, db: Path, max_issues: int) -> dict:
+    """The github-crawl flow's three steps (as its tasks' bodies, without Prefect)."""
+    steps, started = {}, time.perf_counter()
+    for name, step in (
+        ("discovery", lambda: discover_repositories.fn(db, list(LANGUAGES), 1000, timing=TIMING)),
+        ("health", lambda: refresh_health.fn(db, 1000, 24.0, timing=TIMING)),
+        ("issues", lambda: crawl_issues.fn(db, None, max_issues, 1000, timing=TIMING)),
+    ):
+        before_requests, before_points = fake.graphql_requests, fake.points_used
+        result = step()
+        steps[name] = {
+            "requests": fake.graphql_requests - before_requests,
+            "points": fake.points_used - before_points,
+            "repositories": result.repositories,
+            "issues": result.issues,
+            "failed": result.failed,
+        }
+    steps["seconds"] = round(time.perf_counter() - started, 2)
+    return steps
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repositories", type=int, default=2000)
+    parser.add_argument("--issues", type=int, default=20_000)
+    args = parser.parse_args()
+    repos = args.repositories
+    with GitHubData(TOKEN, load_schema()) as fake, tempfile.TemporaryDirectory() as tmp:
+        os.environ.update(
+            GITHUB_TOKEN=TOKEN, GITHUB_API_URL=fake.base_url, GITHUB_GRAPHQL_URL=fake.graphql_url
+        )
+        fake.populate(repos, args.issues)
+        db = Path(tmp) / "bench.duckdb"
+        first = crawl(fake, db, max_issues=50)
+        again = crawl(fake, db, max_issues=50)
+        assert not fake.invalid_queries, fake.invalid_queries[:1]
+    result = {"repositories": repos, "issues": args.issues, "first": first, "recrawl": again}
+    for label, run in (("first crawl", first), ("unchanged re-crawl", again)):
+        total = sum(run[s]["requests"] for s in ("discovery", "health", "issues"))
+        points = sum(run[s]["points"] for s in ("discovery", "health", "issues"))
+        disc_health = run["discovery"]["requests"] + run["health"]["requests"]
+        run["requests_per_repo"] = round(total / repos, 4)
+        run["discovery_health_requests_per_repo"] = round(disc_health / repos, 4)
+        run["points"] = points
+        print(
+            f"{label:>20}: {total} requests ({total / repos:.4f}/repo; discovery+health "
+            f"{disc_health / repos:.4f}/repo), {points} points, "
+            f"{run['discovery']['repositories']} repos, {run['issues']['issues']} issues, "
+            f"{run['seconds']}s"
+        )
+    result["goals_met"] = {
+        "first_discovery_health_le_0.05": first["discovery_health_requests_per_repo"] <= 0.05,
+        "recrawl_le_0.01": again["requests_per_repo"] <= 0.01,
+    }
+    print(f"goals: {result['goals_met']}")
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "github_requests.json").write_text(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,178 @@
+"""Discovery: every repository of a language above a star threshold, through GraphQL search,
+with the health fields in the same query (a new repository's health costs no extra request).
+
+GitHub's search returns at most 1,000 results per query, so the star range is split: one
+aliased request asks the `repositoryCount` of many ranges at once, and a range above 1,000 is
+halved until each fits. Each range then pages by cursor; after each page its rows and the
+cursor are checkpointed (`search:<query>` in raw_github_cursors), so a killed crawl resumes
+there, and a range already done is skipped. A re-crawl passes `pushed_after` and only asks what
+changed since then.
+
+The selection rule is stars > min_stars OR dependents > min_dependents (`passes_filter`);
+search can only express the stars half, dependents come from the registries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from tasks.github_graphql import RATE_LIMIT_FIELDS, GitHubError, GraphQLClient, TooLarge
+from tasks.github_health import REPO_FIELDS, repo_row, since_variables
+
+SEARCH_CAP = 1000
+PAGE = 100
+LANGUAGES = ("python", "javascript", "typescript", "go", "rust", "java")
+
+# (scope) -> (cursor, done) or None; (scope, cursor, done, rows) lands rows then the cursor
+Load = Callable[[str], tuple[str | None, bool] | None]
+Save = Callable[[str, str | None, bool, list[dict]], None]
+
+
+def passes_filter(
+    stars: int | None, dependents: int | None, min_stars: int, min_dependents: int
+) -> bool:
+    """The source's selection rule: popular by stars OR depended upon."""
+    return (stars or 0) > min_stars or (dependents or 0) > min_dependents
+
+
+@dataclass(frozen=True)
+class StarRange:
+    language: str
+    low: int
+    high: int | None  # None: open-ended
+    pushed_after: str | None = None
+
+    def query(self) -> str:
+        stars = f"stars:>={self.low}" if self.high is None else f"stars:{self.low}..{self.high}"
+        pushed = f" pushed:>{self.pushed_after}" if self.pushed_after else ""
+        return f"language:{self.language} {stars}{pushed} sort:stars-desc"
+
+    def halves(self, top: int) -> list[StarRange]:
+        high = self.high if self.high is not None else max(top, self.low)
+        if high <= self.low:
+            return []
+        mid = (self.low + high) // 2
+        return [
+            StarRange(self.language, self.low, mid, self.pushed_after),
+            StarRange(self.language, mid + 1, high, self.pushed_after),
+        ]
+
+
+def _probe(client: GraphQLClient, ranges: Sequence[StarRange]) -> list[tuple[int, int]]:
+    """(repositoryCount, top stars) of each range, in one aliased request."""
+    fields = "\n".join(
+        f"r{i}: search(query: {_quote(r.query())}, type: REPOSITORY, first: 1) "
+        "{ repositoryCount nodes { ... on Repository { stargazerCount } } }"
+        for i, r in enumerate(ranges)
+    )
+    data = client.query(f"query Probe {{\n{RATE_LIMIT_FIELDS}\n{fields}\n}}")
+    answers = []
+    for i in range(len(ranges)):
+        found = data.get(f"r{i}") or {}
+        nodes = found.get("nodes") or [{}]
+        answers.append((found.get("repositoryCount", 0), nodes[0].get("stargazerCount") or 0))
+    return answers
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def plan_ranges(
+    client: GraphQLClient, languages: Sequence[str], min_stars: int, pushed_after: str | None
+) -> list[tuple[StarRange, int]]:
+    """Ranges of at most 1,000 results each (with their counts), empty ranges dropped."""
+    todo = [StarRange(lang, min_stars + 1, None, pushed_after) for lang in languages]
+    planned: list[tuple[StarRange, int]] = []
+    while todo:
+        counts = _probe(client, todo[:50])
+        batch, todo = todo[:50], todo[50:]
+        for star_range, (count, top) in zip(batch, counts, strict=True):
+            halves = star_range.halves(top) if count > SEARCH_CAP else []
+            if halves:
+                todo.extend(halves)
+            elif count:
+                planned.append((star_range, count))
+    return planned
+
+
+SEARCH_DOCUMENT = (
+    "query Discover($q: String!, $first: Int!, $after: String, $since: DateTime!, "
+    "$gitSince: GitTimestamp!) {\n"
+    f"  {RATE_LIMIT_FIELDS}\n"
+    "  search(query: $q, type: REPOSITORY, first: $first, after: $after) {\n"
+    "    repositoryCount pageInfo { hasNextPage endCursor }\n"
+    f"    nodes {{ ... on Repository {{ {REPO_FIELDS} }} }}\n  }}\n}}"
+)
+
+
+def crawl_range(
+    client: GraphQLClient,
+    star_range: StarRange,
+    load: Load,
+    save: Save,
+    limit: int | None,
+    as_of: datetime,
+) -> int:
+    """Page one range from its checkpoint to its end (or `limit` rows); rows landed."""
+    scope = "search:" + star_range.query()
+    cursor, done = load(scope) or (None, False)
+    landed, page = 0, PAGE
+    variables = since_variables(as_of) | {"q": star_range.query()}
+    while not done and (limit is None or landed < limit):
+        first = page if limit is None else min(page, limit - landed)
+        try:
+            page_vars = variables | {"first": first, "after": cursor}
+            data = client.query(SEARCH_DOCUMENT, page_vars, split=True)
+        except TooLarge as error:
+            if page == 1:
+                raise GitHubError(f"GitHub search {scope!r} failed: {error}") from None
+            page = max(1, page // 2)
+            continue
+        found = data["search"]
+        now = datetime.now(UTC)
+        rows = [repo_row(n, now) for n in found["nodes"] if n and n.get("nameWithOwner")]
+        cursor = found["pageInfo"]["endCursor"] or cursor
+        done = not found["pageInfo"]["hasNextPage"]
+        save(scope, cursor, done, rows)
+        landed += len(rows)
+    return landed
+
+
+def discover(
+    client: GraphQLClient,
+    languages: Sequence[str],
+    min_stars: int,
+    load: Load,
+    save: Save,
+    failed: Callable[[str, str], None],
+    limit: int | None = None,
+    pushed_after: str | None = None,
+    as_of: datetime | None = None,
+) -> int:
+    """Every repository above `min_stars` in `languages` (or changed since `pushed_after`),
+    landed page by page through `save`; a range that fails goes to `failed` and the rest go
+    on. Returns the rows landed."""
+    as_of = as_of or datetime.now(UTC)
+    landed = [0]
+
+    def counted(scope: str, cursor: str | None, done: bool, rows: list[dict]) -> None:
+        save(scope, cursor, done, rows)
+        landed[0] += len(rows)
+
+    try:
+        planned = plan_ranges(client, languages, min_stars, pushed_after)
+    except GitHubError as error:  # not even the counts: the whole discovery is retried next time
+        failed(f"search:{','.join(languages)} stars:>{min_stars}", str(error))
+        return 0
+    for star_range, _count in planned:
+        if limit is not None and landed[0] >= limit:
+            break
+        left = None if limit is None else limit - landed[0]
+        try:
+            crawl_range(client, star_range, load, counted, left, as_of)
+        except GitHubError as error:
+            failed("search:" + star_range.query(), str(error))
+    return landed[0]

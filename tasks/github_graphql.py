@@ -1,0 +1,231 @@
+"""GitHub GraphQL reads at the lowest cost: one client that counts requests and rate-limit
+points, waits out secondary and primary limits (saying how long and why), retries 5xx, timeouts
+and truncated answers with exponential backoff and full jitter, and splits a batch that GitHub
+cannot answer in one go (502, timeout) into halves.
+
+The request rate is paced here, process-wide (`requests_per_s`), not by Prefect: the network
+tasks carry the tag `github` (free without a limit), but a tag concurrency limit cost about 1 s
+per tagged task call here and `prefect.concurrency.sync.rate_limit` about 0.1 s per request,
+more than the requests themselves. The token stays in the Authorization header; errors go
+through `redact`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel
+from rich.console import Console
+
+from tasks.github_http import GitHubConfig, GitHubError, client_for, redact
+
+logger = logging.getLogger("globallm.github")
+console = Console(stderr=True)
+T = TypeVar("T")
+SPLIT_STATUSES = frozenset({502, 504})
+BACKOFF_STATUSES = frozenset({500, 502, 503, 504})
+
+
+class GitHubTiming(BaseModel):
+    """How patient the client is; tests make every wait tiny."""
+
+    timeout_s: float = 30.0
+    max_retries: int = 4
+    backoff_s: float = 1.0
+    max_backoff_s: float = 30.0
+    max_wait_s: float = 3600.0  # longest rate-limit wait honoured (a primary reset is <= 1 h)
+    secondary_wait_s: float = 60.0  # a secondary limit without Retry-After: GitHub says 1 min
+    requests_per_s: float = 10.0  # client-side pacing, shared by every client of the process
+
+
+class TooLarge(GitHubError):
+    """GitHub gave up on this query (502/504/timeout): ask for fewer nodes."""
+
+
+class Usage(BaseModel):
+    """What the crawl cost: HTTP requests sent and GraphQL rate-limit points spent."""
+
+    requests: int = 0
+    points: int = 0
+    remaining: int | None = None
+    reset_at: str | None = None
+    waited_s: float = 0.0
+
+
+class _Pacer:
+    """A process-wide minimum spacing between requests (threads share it)."""
+
+    def __init__(self) -> None:
+        self.lock, self.next_at = threading.Lock(), 0.0
+
+    def wait(self, per_s: float) -> None:
+        if per_s <= 0:
+            return
+        with self.lock:
+            now = time.monotonic()
+            start = max(now, self.next_at)
+            self.next_at = start + 1.0 / per_s
+        if start > now:
+            time.sleep(start - now)
+
+
+PACER = _Pacer()
+
+
+def _reset_wait(headers: httpx.Headers, reset_at: str | None) -> float | None:
+    reset = headers.get("x-ratelimit-reset", "")
+    if reset.isdigit():
+        return max(0.0, int(reset) - time.time()) + 0.05
+    if reset_at:
+        at = datetime.fromisoformat(reset_at.replace("Z", "+00:00")).timestamp()
+        return max(0.0, at - time.time()) + 0.05
+    return None
+
+
+class GraphQLClient:
+    """One httpx client for a crawl; `query` returns `data` (partial data when some aliases
+    failed: their errors are in `last_errors`)."""
+
+    def __init__(self, config: GitHubConfig, timing: GitHubTiming | None = None) -> None:
+        self.config, self.timing = config, timing or GitHubTiming()
+        self.http = client_for(config)
+        self.http.timeout = httpx.Timeout(self.timing.timeout_s)
+        self.usage = Usage()
+        self.last_errors: list[dict] = []
+
+    def __enter__(self) -> GraphQLClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.http.close()
+
+    def _tell(self, seconds: float, why: str) -> None:
+        self.usage.waited_s += seconds
+        console.print(f"GitHub: waiting {seconds:.1f}s: {why}")
+        logger.warning("GitHub: waiting %.1fs: %s", seconds, why)
+        time.sleep(seconds)
+
+    def _backoff(self, attempt: int) -> float:
+        return random.uniform(0, min(self.timing.max_backoff_s, self.timing.backoff_s * 2**attempt))
+
+    def _capped(self, seconds: float, why: str) -> float:
+        if seconds > self.timing.max_wait_s:
+            raise GitHubError(f"GitHub {why}: would wait {seconds:.0f}s, over the limit")
+        return seconds
+
+    def query(self, document: str, variables: dict[str, Any] | None = None, split: bool = False):
+        """POST one document. `split=True`: a 502/504 or a timeout raises TooLarge at once (the
+        caller halves the batch) instead of retrying the same size."""
+        body = {"query": document, "variables": variables or {}}
+        failures = 0
+        while True:
+            PACER.wait(self.timing.requests_per_s)
+            self.usage.requests += 1
+            try:
+                response = self.http.post(self.config.graphql_url, json=body)
+            except httpx.TimeoutException:
+                if split:
+                    message = f"GitHub GraphQL timed out after {self.timing.timeout_s}s"
+                    raise TooLarge(message) from None
+                failures = self._retry(failures, f"timed out after {self.timing.timeout_s}s")
+                continue
+            except httpx.TransportError as error:
+                failures = self._retry(failures, redact(f"{type(error).__name__}", self.config))
+                continue
+            status, headers = response.status_code, response.headers
+            if status in (403, 429) and headers.get("retry-after", "").strip():
+                wait = self._capped(float(headers["retry-after"]), "secondary rate limit")
+                self._tell(wait, f"secondary rate limit (HTTP {status}, Retry-After)")
+                continue
+            if status in (403, 429) and headers.get("x-ratelimit-remaining") == "0":
+                wait = self._capped(_reset_wait(headers, None) or 60.0, "primary rate limit")
+                self._tell(wait, "primary rate limit exhausted until its reset")
+                continue
+            if status in (403, 429) and "secondary rate limit" in response.text.lower():
+                wait = self.timing.secondary_wait_s
+                self._tell(wait, f"secondary rate limit (HTTP {status}, no Retry-After)")
+                continue
+            if split and status in SPLIT_STATUSES:
+                raise TooLarge(f"GitHub GraphQL answered HTTP {status}", status)
+            if status in BACKOFF_STATUSES:
+                failures = self._retry(failures, f"HTTP {status}")
+                continue
+            if not response.is_success:
+                text = redact(response.text[:300], self.config)
+                raise GitHubError(f"GitHub GraphQL failed: HTTP {status}: {text}", status)
+            try:
+                answer = response.json()
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                failures = self._retry(failures, "truncated or invalid JSON")
+                continue
+            errors = answer.get("errors") or []
+            if any(e.get("type") == "RATE_LIMITED" for e in errors):
+                wait = _reset_wait(headers, self.usage.reset_at) or self.timing.backoff_s
+                self._tell(self._capped(wait, "rate limit"), "GraphQL rate limit (RATE_LIMITED)")
+                continue
+            return self._accept(answer, errors)
+
+    def _retry(self, failures: int, why: str) -> int:
+        if failures >= self.timing.max_retries:
+            raise GitHubError(f"GitHub GraphQL failed after {failures + 1} attempt(s): {why}")
+        self._tell(
+            self._backoff(failures), f"{why}; retry {failures + 1}/{self.timing.max_retries}"
+        )
+        return failures + 1
+
+    def _accept(self, answer: dict, errors: list[dict]) -> dict:
+        data = answer.get("data")
+        rate = (data or {}).get("rateLimit") or {}
+        self.usage.points += int(rate.get("cost") or 0)
+        self.usage.remaining = rate.get("remaining", self.usage.remaining)
+        self.usage.reset_at = rate.get("resetAt", self.usage.reset_at)
+        self.last_errors = errors
+        if data is None:
+            messages = "; ".join(str(e.get("message")) for e in errors) or "no data"
+            raise GitHubError(redact(f"GitHub GraphQL: {messages}", self.config))
+        return data
+
+    def batched(
+        self,
+        items: Sequence[T],
+        size: int,
+        run: Callable[[Sequence[T]], Any],
+        failed: Callable[[Sequence[T], str], None],
+    ) -> None:
+        """Call `run` on chunks of `size`; a chunk that is too large is halved and retried;
+        a single item that still fails goes to `failed` with the reason."""
+        pending = [list(items[i : i + size]) for i in range(0, len(items), size)]
+        while pending:
+            chunk = pending.pop(0)
+            try:
+                run(chunk)
+            except TooLarge as error:
+                if len(chunk) == 1:
+                    failed(chunk, str(error))
+                    continue
+                half = len(chunk) // 2
+                logger.warning("GitHub: batch of %d too large (%s); halving", len(chunk), error)
+                pending[:0] = [chunk[:half], chunk[half:]]
+            except GitHubError as error:
+                failed(chunk, str(error))
+
+
+RATE_LIMIT_FIELDS = "rateLimit { cost remaining resetAt limit used }"
+
+
+def alias_errors(errors: list[dict]) -> dict[str, str]:
+    """Alias -> message for errors a batch reported per alias (e.g. NOT_FOUND)."""
+    found = {}
+    for error in errors:
+        path = error.get("path") or []
+        if path:
+            found[str(path[0])] = str(error.get("message") or error.get("type"))
+    return found

@@ -1,0 +1,142 @@
+"""Health signals of GitHub repositories: the GraphQL fields every repository query asks for
+(discovery's search asks for them too, so a new repository's health costs nothing extra), the
+typed row for `raw_github_repositories`, and a refresh of known repositories 100 per request
+through `nodes(ids:)`.
+
+"Issues closed in the last 90 days" is read as closed issues updated in the last 90 days
+(`filterBy: {since}`): GitHub has no closed-since filter on the connection, and an issue closed
+since then was necessarily updated since then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tasks.github_graphql import RATE_LIMIT_FIELDS, GraphQLClient
+
+# Variables: $since: DateTime!, $gitSince: GitTimestamp! (both 90 days ago)
+REPO_FIELDS = """
+id nameWithOwner url description createdAt pushedAt updatedAt
+stargazerCount forkCount isArchived isFork isSecurityPolicyEnabled
+primaryLanguage { name }
+repositoryTopics(first: 10) { nodes { topic { name } } }
+licenseInfo { spdxId }
+openIssues: issues(states: OPEN) { totalCount }
+closedIssues: issues(states: CLOSED) { totalCount }
+recentlyClosed: issues(states: CLOSED, filterBy: {since: $since}) { totalCount }
+releases { totalCount }
+latestRelease { publishedAt }
+codeowners { errors { line } }
+defaultBranchRef {
+  name
+  target {
+    ... on Commit {
+      oid
+      statusCheckRollup { state }
+      history(since: $gitSince, first: 100) {
+        totalCount
+        nodes { author { email user { login } } }
+      }
+    }
+  }
+}
+"""
+WINDOW = timedelta(days=90)
+HEALTH_BATCH = 100
+
+
+def since_variables(as_of: datetime) -> dict[str, str]:
+    since = (as_of - WINDOW).astimezone(UTC).replace(microsecond=0).isoformat()
+    return {"since": since, "gitSince": since}
+
+
+def _ts(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
+def _count(node: dict, key: str) -> int | None:
+    value = node.get(key)
+    return None if value is None else value.get("totalCount")
+
+
+def repo_row(node: dict, fetched_at: datetime) -> dict[str, Any]:
+    """The `raw_github_repositories` row of one repository object as GraphQL returned it."""
+    branch = node.get("defaultBranchRef") or {}
+    head = branch.get("target") or {}
+    history = head.get("history") or {}
+    authors = {
+        (a.get("user") or {}).get("login") or a.get("email")
+        for a in (c.get("author") or {} for c in history.get("nodes") or [])
+    }
+    authors.discard(None)
+    rollup = head.get("statusCheckRollup")
+    topics = (node.get("repositoryTopics") or {}).get("nodes") or []
+    full_name = node["nameWithOwner"]
+    return {
+        "repo_id": "github:" + full_name.lower(),
+        "full_name": full_name,
+        "node_id": node.get("id"),
+        "url": node.get("url"),
+        "description": node.get("description"),
+        "primary_language": (node.get("primaryLanguage") or {}).get("name"),
+        "topics": [t["topic"]["name"] for t in topics],
+        "stars": node.get("stargazerCount"),
+        "forks": node.get("forkCount"),
+        "archived": node.get("isArchived"),
+        "is_fork": node.get("isFork"),
+        "license": (node.get("licenseInfo") or {}).get("spdxId"),
+        "default_branch": branch.get("name"),
+        "created_at": _ts(node.get("createdAt")),
+        "pushed_at": _ts(node.get("pushedAt")),
+        "updated_at": _ts(node.get("updatedAt")),
+        "open_issues": _count(node, "openIssues"),
+        "closed_issues": _count(node, "closedIssues"),
+        "issues_closed_90d": _count(node, "recentlyClosed"),
+        "commits_90d": history.get("totalCount"),
+        "authors_90d": len(authors) if history else None,
+        "releases": _count(node, "releases"),
+        "latest_release_at": _ts((node.get("latestRelease") or {}).get("publishedAt")),
+        "ci_state": rollup.get("state") if rollup else None,
+        "has_security_policy": node.get("isSecurityPolicyEnabled"),
+        "has_codeowners": node.get("codeowners") is not None,
+        "payload": node,
+        "fetched_at": fetched_at,
+    }
+
+
+def health_query() -> str:
+    return (
+        "query Health($ids: [ID!]!, $since: DateTime!, $gitSince: GitTimestamp!) {\n"
+        f"  {RATE_LIMIT_FIELDS}\n"
+        f"  nodes(ids: $ids) {{ ... on Repository {{ {REPO_FIELDS} }} }}\n}}"
+    )
+
+
+def fetch_health(
+    client: GraphQLClient,
+    node_ids: Sequence[tuple[str, str]],
+    as_of: datetime,
+    batch: int = HEALTH_BATCH,
+) -> tuple[list[dict], dict[str, str]]:
+    """Rows for known repositories ((full_name, node_id) pairs), and full_name -> error for
+    those GitHub could not give (gone, or a batch that failed even alone)."""
+    rows: list[dict] = []
+    failures: dict[str, str] = {}
+    document, variables = health_query(), since_variables(as_of)
+
+    def run(chunk: Sequence[tuple[str, str]]) -> None:
+        data = client.query(document, variables | {"ids": [i for _, i in chunk]}, split=True)
+        errors = {(e.get("path") or [None, None])[-1]: e.get("message") for e in client.last_errors}
+        for index, ((name, _), node) in enumerate(zip(chunk, data["nodes"], strict=False)):
+            if node and node.get("nameWithOwner"):
+                rows.append(repo_row(node, datetime.now(UTC)))
+            else:
+                failures[name] = str(errors.get(index) or "not found")
+
+    def failed(chunk: Sequence[tuple[str, str]], error: str) -> None:
+        failures.update({name: error for name, _ in chunk})
+
+    client.batched(list(node_ids), batch, run, failed)
+    return rows, failures
