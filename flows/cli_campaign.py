@@ -148,8 +148,9 @@ def run(
     console.print(f"details: globallm runs show {summary.run_id[:8]}")
 
 
-def _issue(url: str, title: str | None, body: str):
-    """The issue as given, or read from GitHub when no title is given."""
+def _issue(url: str, title: str | None, body: str, db: Path):
+    """The issue as given, or read from GitHub when no title is given (conditionally: an
+    unchanged issue is a 304 answered from the warehouse's cache)."""
     from tasks.github import fetch_issue, parse_issue_url
     from tasks.github_http import GitHubError
     from tasks.llm_fix import IssueSpec
@@ -158,7 +159,7 @@ def _issue(url: str, title: str | None, body: str):
         return IssueSpec(url=url, title=title, body=body)
     try:
         parse_issue_url(url)
-        return fetch_issue.fn(url)  # before any flow starts: a missing token fails fast
+        return fetch_issue.fn(url, db)  # before any flow: a missing token fails fast
     except (ValueError, GitHubError) as error:
         raise fail(f"{error}; or give the issue with --title (and --body)", 2) from error
 
@@ -187,7 +188,7 @@ def fix(
     settings = settings_for(ctx)
     if not (path / ".git").exists():
         raise fail(f"{path} is not a git repository", 2)
-    issue = _issue(issue_url, title, body)
+    issue = _issue(issue_url, title, body, settings.db)
     files = file or mentioned_files(f"{issue.title}\n{issue.body}", git.listed_files(path))
     if not files:
         raise fail("the issue names no file of the repository: name them with --file", 2)
