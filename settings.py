@@ -93,6 +93,12 @@ class CrawlSettings(_Section):
     include_environment: bool = True
 
 
+class GitHubSettings(_Section):
+    """The GitHub source's request budget, shared by every process of a crawl."""
+
+    requests_per_second: float = Field(10.0, ge=0)  # 0: unpaced
+
+
 class Settings(BaseSettings):
     """Every threshold, weight and budget of globallm, and where the warehouse lives."""
 
@@ -111,6 +117,7 @@ class Settings(BaseSettings):
     merge: MergePolicy = MergePolicy()
     budgets: BudgetSettings = BudgetSettings()
     crawl: CrawlSettings = CrawlSettings()
+    github: GitHubSettings = GitHubSettings()
 
     @classmethod
     def settings_customise_sources(

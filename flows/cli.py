@@ -92,7 +92,9 @@ def run(
         max_file_bytes=settings.crawl.max_file_bytes,
         include_environment=environment and settings.crawl.include_environment,
         min_stars=settings.filter.min_stars,
+        min_dependents=settings.filter.min_dependents,
         max_issues=settings.budgets.issues_per_repo,
+        github_requests_per_second=settings.github.requests_per_second,
     )
     frame = queries.top_priorities(settings.db, settings.top).select(PRIORITY_COLUMNS)
     print_frame(frame, OutputFormat.table, title=f"Top {settings.top} by priority")
@@ -105,9 +107,14 @@ def run(
         f"repositories {crawl.repositories} · findings {crawl.findings} · "
         f"distributions {crawl.distributions} · failed {len(crawl.failed)}"
     )
-    counts = " · ".join(f"{table} {count}" for table, count in crawl.row_counts.items())
+    counts = " · ".join(
+        f"{table} {count}"
+        for table, count in crawl.row_counts.items()
+        if count or not table.startswith("raw_github")  # GitHub's tables only once it is used
+    )
     console.print(f"rows: {counts}")
     console.print(f"run {summary.run_id} · warehouse [bold]{settings.db.resolve()}[/bold]")
+    console.print("look around: [bold]globallm app[/bold] (the dashboard) · globallm status")
 
 
 @app.command()

@@ -44,9 +44,11 @@ def discover(
         db_path=settings.db,
         languages=[lang.lower() for lang in language],
         min_stars=stars,
+        min_dependents=settings.filter.min_dependents,
         health=False,
         issues=False,
         limit=limit,
+        requests_per_second=settings.github.requests_per_second,
     )
     found = summary.discovery
     console.print(
@@ -70,7 +72,12 @@ def issues(
     if GitHubConfig.from_env() is None:
         raise fail(NO_TOKEN)
     settings = settings_for(ctx)
-    summary = github_issues_flow(db_path=settings.db, repository=repo, max_issues=max_issues)
+    summary = github_issues_flow(
+        db_path=settings.db,
+        repository=repo,
+        max_issues=max_issues,
+        requests_per_second=settings.github.requests_per_second,
+    )
     console.print(f"issues {summary.issues} · failed {summary.failed} · {_usage(summary)}")
     if summary.failed:
         raise typer.Exit(1)

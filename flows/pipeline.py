@@ -40,7 +40,9 @@ def pipeline_flow(
     max_file_bytes: int = 2_000_000,
     include_environment: bool = True,
     min_stars: int = 1000,
+    min_dependents: int = 100,
     max_issues: int = 5,
+    github_requests_per_second: float = 10.0,
 ) -> PipelineSummary:
     """The offline main job: local sources into the warehouse, scored and ranked.
 
@@ -63,7 +65,9 @@ def pipeline_flow(
             github_crawl_flow,
             db_path,
             min_stars=min_stars,
+            min_dependents=min_dependents,
             max_issues=max_issues,
+            requests_per_second=github_requests_per_second,
             discover=False,
             parent_run_id=run_id,
         )

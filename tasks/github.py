@@ -134,12 +134,17 @@ def discover_repositories(
 
 @task(name="github-health", tags=["github"], cache_policy=NO_CACHE)
 def refresh_health(
-    db_path: Path, min_stars: int, max_age_h: float = 0.0, timing: GitHubTiming | None = None
+    db_path: Path,
+    min_stars: int,
+    max_age_h: float = 0.0,
+    timing: GitHubTiming | None = None,
+    min_dependents: int | None = None,
 ) -> GitHubCrawl:
-    """Health signals of the GitHub repositories already known and not read for `max_age_h`
-    hours (discovery reads them too), 100 per request."""
+    """Health signals of the GitHub repositories already known (stars > min_stars OR
+    dependents > min_dependents) and not read for `max_age_h` hours (discovery reads them
+    too), 100 per request."""
     store = GitHubStore(db_path)
-    known = store.known_repositories(min_stars, older_than_h=max_age_h)
+    known = store.known_repositories(min_stars, max_age_h, min_dependents)
     with _client(timing or GitHubTiming()) as client:
         rows, failures = fetch_health(client, known, datetime.now(UTC))
     store.save_repos(rows)
@@ -155,11 +160,13 @@ def crawl_issues(
     max_issues: int,
     min_stars: int = 0,
     timing: GitHubTiming | None = None,
+    min_dependents: int | None = None,
 ) -> GitHubCrawl:
-    """Issues of the named repositories (default: every known one). One with a cursor is asked
-    only what changed since; the rest read their open issues."""
+    """Issues of the named repositories (default: every known one passing the filter). One
+    with a cursor is asked only what changed since; the rest read their open issues."""
     store = GitHubStore(db_path)
-    names = repositories or [name for name, _ in store.known_repositories(min_stars)]
+    known = store.known_repositories(min_stars, min_dependents=min_dependents)
+    names = repositories or [name for name, _ in known]
     names += [s.split(":", 1)[1] for s in store.failed_scopes("issues:") if repositories is None]
     names = list(dict.fromkeys(names))
     cursors = store.issue_cursors(names)

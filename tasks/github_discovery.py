@@ -3,7 +3,8 @@ with the health fields in the same query (a new repository's health costs no ext
 
 GitHub's search returns at most 1,000 results per query, so the star range is split: one
 aliased request asks the `repositoryCount` of many ranges at once, and a range above 1,000 is
-halved until each fits. Each range then pages by cursor; after each page its rows and the
+halved until each fits; a single star count above 1,000 is then halved by creation time
+(`created:A..B`). Each range then pages by cursor; after each page its rows and the
 cursor are checkpointed (`search:<query>` in raw_github_cursors), so a killed crawl resumes
 there, and a range already done is skipped. A re-crawl passes `pushed_after` and only asks what
 changed since then.
@@ -15,8 +16,8 @@ search can only express the stars half, dependents come from the registries.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 
 from tasks.github_graphql import RATE_LIMIT_FIELDS, GitHubError, GraphQLClient, TooLarge
 from tasks.github_health import REPO_FIELDS, repo_row, since_variables
@@ -43,21 +44,42 @@ class StarRange:
     low: int
     high: int | None  # None: open-ended
     pushed_after: str | None = None
+    created_from: datetime | None = None  # with created_to: created:A..B (inclusive)
+    created_to: datetime | None = None
 
     def query(self) -> str:
         stars = f"stars:>={self.low}" if self.high is None else f"stars:{self.low}..{self.high}"
         pushed = f" pushed:>{self.pushed_after}" if self.pushed_after else ""
-        return f"language:{self.language} {stars}{pushed} sort:stars-desc"
+        created = ""
+        if self.created_from and self.created_to:
+            created = f" created:{_stamp(self.created_from)}..{_stamp(self.created_to)}"
+        return f"language:{self.language} {stars}{pushed}{created} sort:stars-desc"
 
     def halves(self, top: int) -> list[StarRange]:
         high = self.high if self.high is not None else max(top, self.low)
         if high <= self.low:
             return []
         mid = (self.low + high) // 2
+        return [replace(self, high=mid), replace(self, low=mid + 1, high=high)]
+
+    def date_halves(self, now: datetime) -> list[StarRange]:
+        """A star range that cannot be split (one star count above 1,000 results) split by
+        creation time instead, down to one second."""
+        start, end = self.created_from or GITHUB_EPOCH, self.created_to or now
+        if end - start < timedelta(seconds=1):
+            return []
+        mid = start + timedelta(seconds=(end - start).total_seconds() // 2)
         return [
-            StarRange(self.language, self.low, mid, self.pushed_after),
-            StarRange(self.language, mid + 1, high, self.pushed_after),
+            replace(self, created_from=start, created_to=mid),
+            replace(self, created_from=mid + timedelta(seconds=1), created_to=end),
         ]
+
+
+GITHUB_EPOCH = datetime(2007, 10, 1, tzinfo=UTC)  # before the first GitHub repository
+
+
+def _stamp(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _probe(client: GraphQLClient, ranges: Sequence[StarRange]) -> list[tuple[int, int]]:
@@ -86,11 +108,14 @@ def plan_ranges(
     """Ranges of at most 1,000 results each (with their counts), empty ranges dropped."""
     todo = [StarRange(lang, min_stars + 1, None, pushed_after) for lang in languages]
     planned: list[tuple[StarRange, int]] = []
+    now = datetime.now(UTC).replace(microsecond=0)
     while todo:
         counts = _probe(client, todo[:50])
         batch, todo = todo[:50], todo[50:]
         for star_range, (count, top) in zip(batch, counts, strict=True):
-            halves = star_range.halves(top) if count > SEARCH_CAP else []
+            halves = []
+            if count > SEARCH_CAP:
+                halves = star_range.halves(top) or star_range.date_halves(now)
             if halves:
                 todo.extend(halves)
             elif count:

@@ -3,10 +3,9 @@ points, waits out secondary and primary limits (saying how long and why), retrie
 and truncated answers with exponential backoff and full jitter, and splits a batch that GitHub
 cannot answer in one go (502, timeout) into halves.
 
-The request rate is paced here, process-wide (`requests_per_s`), not by Prefect: the network
-tasks carry the tag `github` (free without a limit), but a tag concurrency limit cost about 1 s
-per tagged task call here and `prefect.concurrency.sync.rate_limit` about 0.1 s per request,
-more than the requests themselves. The token stays in the Authorization header; errors go
+The request rate (`requests_per_s`) holds across processes through the Prefect global rate
+limit named in `rate_limit` (github_limits.py) whenever a Prefect run is active; otherwise a
+process-wide pacer spaces requests. The token stays in the Authorization header; errors go
 through `redact`.
 """
 
@@ -22,10 +21,12 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 import httpx
+from prefect.concurrency.sync import rate_limit
 from pydantic import BaseModel
 from rich.console import Console
 
 from tasks.github_http import GitHubConfig, GitHubError, client_for, redact
+from tasks.github_limits import in_prefect_run
 
 logger = logging.getLogger("globallm.github")
 console = Console(stderr=True)
@@ -43,7 +44,8 @@ class GitHubTiming(BaseModel):
     max_backoff_s: float = 30.0
     max_wait_s: float = 3600.0  # longest rate-limit wait honoured (a primary reset is <= 1 h)
     secondary_wait_s: float = 60.0  # a secondary limit without Retry-After: GitHub says 1 min
-    requests_per_s: float = 10.0  # client-side pacing, shared by every client of the process
+    requests_per_s: float = 10.0  # at most this many requests a second (0: unpaced)
+    rate_limit: str | None = None  # Prefect global rate limit shared by every process
 
 
 class TooLarge(GitHubError):
@@ -78,6 +80,17 @@ class _Pacer:
 
 
 PACER = _Pacer()
+
+
+def pace(timing: GitHubTiming) -> None:
+    """Wait for the next request's turn: the Prefect global limit inside a run, else the
+    process-wide pacer."""
+    if timing.requests_per_s <= 0:
+        return
+    if timing.rate_limit and in_prefect_run():
+        rate_limit(timing.rate_limit, occupy=1)
+    else:
+        PACER.wait(timing.requests_per_s)
 
 
 def _reset_wait(headers: httpx.Headers, reset_at: str | None) -> float | None:
@@ -127,7 +140,7 @@ class GraphQLClient:
         body = {"query": document, "variables": variables or {}}
         failures = 0
         while True:
-            PACER.wait(self.timing.requests_per_s)
+            pace(self.timing)
             self.usage.requests += 1
             try:
                 response = self.http.post(self.config.graphql_url, json=body)

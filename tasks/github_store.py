@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from tasks.github_discovery import passes_filter
 from warehouse import store
 
 
@@ -88,18 +89,35 @@ class GitHubStore:
         return min(r[0] for r in rows) if len(rows) == len(scopes) else None
 
     def known_repositories(
-        self, min_stars: int, older_than_h: float = 0.0
+        self, min_stars: int, older_than_h: float = 0.0, min_dependents: int | None = None
     ) -> list[tuple[str, str]]:
-        """(full_name, node_id) of GitHub repositories in the warehouse above `min_stars`,
-        read more than `older_than_h` hours ago."""
+        """(full_name, node_id) of GitHub repositories in the warehouse that pass the filter
+        (stars > min_stars OR dependents > min_dependents, dependents as the last build scored
+        them: 0 before one), read more than `older_than_h` hours ago."""
         with store.connect(self.db_path) as con:
-            return con.execute(
-                "SELECT full_name, node_id FROM raw_github_repositories "
-                "WHERE node_id IS NOT NULL AND coalesce(stars, 0) > ? "
+            scored = con.execute(
+                "SELECT count(*) FROM information_schema.tables "
+                "WHERE table_schema = 'main' AND table_name = 'fct_repo_scores'"
+            ).fetchone()[0]
+            dependents = (
+                "(SELECT max(s.dependents) FROM fct_repo_scores s "
+                "WHERE s.entity_id = 'github:' || lower(r.full_name))"
+                if scored and min_dependents is not None
+                else "0"
+            )
+            rows = con.execute(
+                f"SELECT full_name, node_id, stars, {dependents} FROM raw_github_repositories r "
+                "WHERE node_id IS NOT NULL "
                 "AND fetched_at <= now() - to_microseconds(CAST(? * 3.6e9 AS BIGINT)) "
                 "ORDER BY full_name",
-                [min_stars, older_than_h],
+                [older_than_h],
             ).fetchall()
+        floor = min_dependents if min_dependents is not None else 2**62
+        return [
+            (name, node)
+            for name, node, stars, deps in rows
+            if passes_filter(stars, deps, min_stars, floor)
+        ]
 
     def issue_cursors(self, names: Sequence[str]) -> dict[str, datetime]:
         with store.connect(self.db_path) as con:

@@ -88,3 +88,16 @@ def test_unknown_key_in_a_config_file_is_an_error():
     Path("globallm.yaml").write_text("filter:\n  min_starz: 5\n")
     with pytest.raises(ValidationError):
         config.load_settings()
+
+
+def test_github_request_rate_from_env_and_project_file(monkeypatch):
+    assert config.load_settings().github.requests_per_second == 10.0
+    Path(config.PROJECT_CONFIG_NAME).write_text(
+        yaml.safe_dump({"github": {"requests_per_second": 2.5}})
+    )
+    assert config.load_settings().github.requests_per_second == 2.5
+    monkeypatch.setenv("GLOBALLM_GITHUB__REQUESTS_PER_SECOND", "0")
+    assert config.load_settings().github.requests_per_second == 0.0
+    monkeypatch.setenv("GLOBALLM_GITHUB__REQUESTS_PER_SECOND", "-1")
+    with pytest.raises(ValidationError):
+        config.load_settings()

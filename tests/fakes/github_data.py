@@ -49,6 +49,7 @@ class GitHubData(GitHubServer):
         self.points_used = 0
         self.reset_at = int(time.time()) + 3600
         self._returned = 0
+        self.graphql_times: list[float] = []  # time.monotonic() of each GraphQL request
 
     # --- data -----------------------------------------------------------------------------
 
@@ -204,6 +205,7 @@ class GitHubData(GitHubServer):
     def _graphql(self, body: dict):
         from graphql import GraphQLError, execute, parse, validate
 
+        self.graphql_times.append(time.monotonic())
         query = body.get("query") or ""
         try:
             document = parse(query)

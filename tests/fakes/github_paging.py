@@ -95,6 +95,11 @@ def matches(repo: dict, query: str) -> bool:
         }[op]
         if not ok:
             return False
+    created = re.search(r"created:(\S+)\.\.(\S+)", query)
+    if created and not (
+        parse_ts(created[1]) <= parse_ts(repo["createdAt"]) <= parse_ts(created[2])
+    ):
+        return False
     pushed = re.search(r"pushed:>(\S+)", query)
     return not (pushed and parse_ts(repo["pushedAt"]) <= parse_ts(pushed[1]))
 

@@ -1,6 +1,7 @@
 # ruff: noqa: F811  (pytest fixtures imported by name from tests/github_source.py)
 """The github-crawl flow under Prefect against the data fake: a first crawl, an unchanged
-re-crawl that asks only what changed, the ledger run, and what the `github` tag costs."""
+re-crawl that asks only what changed, the ledger run, what the `github` tag costs, and the
+request rate that parallel tasks share through one Prefect global rate limit."""
 
 from __future__ import annotations
 
@@ -8,8 +9,14 @@ import time
 from pathlib import Path
 
 import pytest
+from prefect import flow, task
+from prefect.client.orchestration import get_client
 
 from flows.github_crawl import github_crawl_flow
+from tasks import github_graphql
+from tasks.github_graphql import RATE_LIMIT_FIELDS, GitHubTiming, GraphQLClient
+from tasks.github_http import GitHubConfig
+from tasks.github_limits import RATE_LIMIT_NAME, ensure_rate_limit
 from tests.fakes.github_data import GitHubData
 from tests.github_source import FAST, count, github, github_schema, rows  # noqa: F401
 
@@ -49,3 +56,50 @@ def test_the_github_tag_costs_little(github: GitHubData, tmp_path: Path) -> None
     elapsed = time.perf_counter() - started
     print(f"github-crawl flow with three tagged tasks: {elapsed:.2f}s")
     assert elapsed < 6.0
+
+
+@task
+def _ask(times: int, timing: dict) -> int:
+    config = GitHubConfig.from_env()
+    assert config is not None
+    with GraphQLClient(config, GitHubTiming(**timing)) as client:
+        for _ in range(times):
+            client.query(f"query {{ {RATE_LIMIT_FIELDS} }}")
+    return client.usage.requests
+
+
+@flow
+def _two_tasks_in_parallel(rate: float, times: int) -> int:
+    name = ensure_rate_limit(rate)
+    timing = FAST.model_copy(update={"requests_per_s": rate, "rate_limit": name}).model_dump()
+    first, second = _ask.submit(times, timing), _ask.submit(times, timing)
+    return first.result() + second.result()
+
+
+def _limit():
+    with get_client(sync_client=True) as client:
+        return client.read_global_concurrency_limit_by_name(RATE_LIMIT_NAME)
+
+
+def test_parallel_tasks_share_one_request_rate(
+    github: GitHubData, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_local_pacing(per_s: float) -> None:
+        raise AssertionError("inside a run the Prefect rate limit paces, not the process")
+
+    monkeypatch.setattr(github_graphql.PACER, "wait", no_local_pacing)
+    rate, times = 4.0, 6
+
+    assert _two_tasks_in_parallel(rate, times) == 2 * times
+    created = _limit()
+    assert _two_tasks_in_parallel(rate, times) == 2 * times
+
+    again = _limit()
+    assert (again.id, again.created) == (created.id, created.created)  # created once
+    assert (again.limit, again.slot_decay_per_second) == (1, rate)
+    stamps = sorted(github.graphql_times)
+    assert len(stamps) == 4 * times
+    for at in stamps:  # never more than the rate in any one-second window (+1 for its edge)
+        assert sum(at <= other < at + 1.0 for other in stamps) <= rate + 1
+    first_run = stamps[: 2 * times]
+    assert first_run[-1] - first_run[0] >= (2 * times - 1) / rate * 0.8
