@@ -154,3 +154,4 @@ WEB_PACKAGE_JSON = """\
 # The session warehouse of the app's tests, also read by the CLI's status tests (imported last:
 # it uses build_workspace above).
 from tests.app_warehouse import app_warehouse  # noqa: E402, F401
+from tests.github_source import github, github_schema  # noqa: E402, F401  (the fake GitHub)

@@ -203,19 +203,12 @@ class GitHubData(GitHubServer):
     # --- execution ------------------------------------------------------------------------
 
     def _graphql(self, body: dict):
-        from graphql import GraphQLError, execute, parse, validate
+        from graphql import execute
 
         self.graphql_times.append(time.monotonic())
-        query = body.get("query") or ""
-        try:
-            document = parse(query)
-        except GraphQLError as error:
-            self.invalid_queries.append((query, [error.message]))
-            return 200, {"errors": [error.formatted]}, {}
-        errors = validate(self.schema, document)
-        if errors:
-            self.invalid_queries.append((query, [e.message for e in errors]))
-            return 200, {"errors": [e.formatted for e in errors]}, {}
+        document, refusal = self._checked_document(body)
+        if refusal is not None:
+            return refusal
         variables = body.get("variables") or {}
         cost = max(1, round(requests_needed(document, variables) / 100))
         self.points_used += cost

@@ -531,21 +531,31 @@ class GitHubServer:
 
     # --- GraphQL --------------------------------------------------------------------------
 
-    def _graphql(self, body: dict):
-        from graphql import GraphQLError, execute, parse, validate
+    def _checked_document(self, body: dict) -> tuple[Any, tuple | None]:
+        """The parsed query, or GitHub's answer refusing it (200 with `errors`, as GitHub
+        answers a document its schema rejects); every refused query is kept for the tests."""
+        from graphql import GraphQLError, parse, validate
 
-        if self.schema is None:
-            return 500, {"message": "this fake GitHub was started without a GraphQL schema"}, {}
         query = body.get("query") or ""
         try:
             document = parse(query)
         except GraphQLError as error:
             self.invalid_queries.append((query, [error.message]))
-            return 200, {"errors": [error.formatted]}, {}
+            return None, (200, {"errors": [error.formatted]}, {})
         errors = validate(self.schema, document)
         if errors:
             self.invalid_queries.append((query, [e.message for e in errors]))
-            return 200, {"errors": [e.formatted for e in errors]}, {}
+            return None, (200, {"errors": [e.formatted for e in errors]}, {})
+        return document, None
+
+    def _graphql(self, body: dict):
+        from graphql import execute
+
+        if self.schema is None:
+            return 500, {"message": "this fake GitHub was started without a GraphQL schema"}, {}
+        document, refusal = self._checked_document(body)
+        if refusal is not None:
+            return refusal
         root = {
             "enablePullRequestAutoMerge": lambda info, input: self._enable_auto_merge(input),
             "node": lambda info, id: self._node(id),

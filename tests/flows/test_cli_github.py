@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported by name from tests/github_source.py)
 """`globallm discover` and `globallm issues` against the data fake, and without a token."""
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ from typer.testing import CliRunner
 from flows.cli import app
 from tasks.github import github_enabled
 from tests.fakes.github_data import GitHubData
-from tests.github_source import TOKEN, count, github, github_schema, rows  # noqa: F401
+from tests.github_source import TOKEN, count, rows
 
 runner = CliRunner()
 

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported by name from tests/github_source.py)
 """The github-crawl flow under Prefect against the data fake: a first crawl, an unchanged
 re-crawl that asks only what changed, the ledger run, what the `github` tag costs, and the
 request rate that parallel tasks share through one Prefect global rate limit."""
@@ -18,7 +17,7 @@ from tasks.github_graphql import RATE_LIMIT_FIELDS, GitHubTiming, GraphQLClient
 from tasks.github_http import GitHubConfig
 from tasks.github_limits import RATE_LIMIT_NAME, ensure_rate_limit
 from tests.fakes.github_data import GitHubData
-from tests.github_source import FAST, count, github, github_schema, rows  # noqa: F401
+from tests.github_source import FAST, count, rows
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 TIMING = FAST.model_dump()

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported by name from tests/github_source.py)
 """`globallm run` with GITHUB_TOKEN: the pipeline also refreshes the known GitHub repositories'
 issues, as a github-crawl subflow; without the token it says it skipped GitHub."""
 
@@ -11,7 +10,7 @@ import pytest
 from flows.pipeline import pipeline_flow
 from tasks.github import discover_repositories
 from tests.fakes.github_data import GitHubData
-from tests.github_source import FAST, count, github, github_schema, rows  # noqa: F401
+from tests.github_source import FAST, count, rows
 
 
 @pytest.mark.usefixtures("prefect_server")

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported by name from tests/github_source.py)
 """Discovery and health against the data fake: warehouse rows and the requests they took."""
 
 from __future__ import annotations
@@ -7,7 +6,7 @@ from pathlib import Path
 
 from tasks.github import discover_repositories, refresh_health
 from tests.fakes.github_data import GitHubData
-from tests.github_source import FAST, count, github, github_schema, rows  # noqa: F401
+from tests.github_source import FAST, count, rows
 
 
 def test_discovery_lands_health_signals_in_one_query(github: GitHubData, tmp_path: Path) -> None:

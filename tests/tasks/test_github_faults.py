@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported by name from tests/github_source.py)
 """The GitHub source under faults: rate limits waited out (and said so), 502s and timeouts split
 into smaller batches, truncated answers retried, a killed crawl resumed from its checkpoint."""
 
@@ -17,7 +16,7 @@ from tests.fakes.github_data import (
     truncated_json,
 )
 from tests.fakes.github_server import Fault, gateway_error, primary_rate_limit
-from tests.github_source import FAST, TOKEN, count, github, github_schema, rows  # noqa: F401
+from tests.github_source import FAST, TOKEN, count, rows
 
 GQL = "POST /graphql"
 

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported by name from tests/github_source.py)
 """The selection rule (stars OR dependents) on refresh, and the search cap past one star count."""
 
 from __future__ import annotations
@@ -9,7 +8,7 @@ from pathlib import Path
 from tasks.github import crawl_issues, discover_repositories, refresh_health
 from tasks.github_discovery import StarRange
 from tests.fakes.github_data import GitHubData
-from tests.github_source import FAST, count, github, github_schema, rows  # noqa: F401
+from tests.github_source import FAST, count, rows
 from warehouse import store
 
 

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported by name from tests/github_source.py)
 """Issues against the data fake: first crawl, the incremental re-crawl, and what it costs."""
 
 from __future__ import annotations
@@ -8,7 +7,7 @@ from pathlib import Path
 
 from tasks.github import crawl_issues, discover_repositories
 from tests.fakes.github_data import GitHubData, iso
-from tests.github_source import FAST, count, github, github_schema, rows  # noqa: F401
+from tests.github_source import FAST, count, rows
 
 
 def _seed(github: GitHubData, repos: int, issues: int) -> None:

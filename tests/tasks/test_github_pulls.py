@@ -36,24 +36,14 @@ from tasks.pulls import ProviderError
 from tests.fakes.github_server import (
     Fault,
     GitHubServer,
-    SchemaUnavailable,
     gateway_error,
     graphql_errors,
-    load_schema,
     primary_rate_limit,
     retry_after,
 )
 
 TOKEN = "ghp_test0123456789abcdefSECRETtoken"  # pragma: allowlist secret
 MAIN_SHA, HEAD_SHA = "a" * 40, "b" * 40
-
-
-@pytest.fixture(scope="session")
-def github_schema():
-    try:
-        return load_schema()
-    except SchemaUnavailable as error:
-        pytest.skip(str(error))
 
 
 @pytest.fixture

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported by name from tests/github_source.py)
 """Conditional REST against the data fake: a 304 reuses the stored body; lists page by Link."""
 
 from __future__ import annotations
@@ -9,7 +8,7 @@ from tasks.github import fetch_issue
 from tasks.github_http import GitHubConfig, client_for
 from tasks.github_rest import HttpCache, RestReader
 from tests.fakes.github_data import GitHubData
-from tests.github_source import count, github, github_schema  # noqa: F401
+from tests.github_source import count
 
 
 def _reader(db: Path) -> RestReader:
