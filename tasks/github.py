@@ -146,8 +146,7 @@ def refresh_health(
     store = GitHubStore(db_path)
     known = store.known_repositories(min_stars, max_age_h, min_dependents)
     with _client(timing or GitHubTiming()) as client:
-        rows, failures = fetch_health(client, known, datetime.now(UTC))
-    store.save_repos(rows)
+        rows, failures = fetch_health(client, known, datetime.now(UTC), on_batch=store.save_repos)
     for name, error in failures.items():
         store.fail([f"repo:{name}"], error)
     return GitHubCrawl(repositories=len(rows), failed=len(failures), usage=client.usage)

@@ -3,11 +3,12 @@ with the health fields in the same query (a new repository's health costs no ext
 
 GitHub's search returns at most 1,000 results per query, so the star range is split: one
 aliased request asks the `repositoryCount` of many ranges at once, and a range above 1,000 is
-halved until each fits; a single star count above 1,000 is then halved by creation time
-(`created:A..B`). Each range then pages by cursor; after each page its rows and the
-cursor are checkpointed (`search:<query>` in raw_github_cursors), so a killed crawl resumes
-there, and a range already done is skipped. A re-crawl passes `pushed_after` and only asks what
-changed since then.
+split until each fits, on a grid anchored at min_stars with the top range open, so the ranges
+(and their checkpoints) are the same on every run; a single star count above 1,000 is then
+halved by creation time (`created:A..B`, the last one open). Each range then pages by cursor;
+after each page its rows and the cursor are checkpointed (`search:<query>` in
+raw_github_cursors), so a killed crawl resumes there, and a range already done is skipped. A
+re-crawl passes `pushed_after` and only asks what changed since then.
 
 The selection rule is stars > min_stars OR dependents > min_dependents (`passes_filter`);
 search can only express the stars half, dependents come from the registries.
@@ -53,22 +54,31 @@ class StarRange:
         created = ""
         if self.created_from and self.created_to:
             created = f" created:{_stamp(self.created_from)}..{_stamp(self.created_to)}"
+        elif self.created_from:
+            created = f" created:>={_stamp(self.created_from)}"
         return f"language:{self.language} {stars}{pushed}{created} sort:stars-desc"
 
-    def halves(self, top: int) -> list[StarRange]:
-        high = self.high if self.high is not None else max(top, self.low)
-        if high <= self.low:
+    def halves(self) -> list[StarRange]:
+        """Split points that depend only on the range (a grid anchored at min_stars): the
+        same ranges, so the same `search:` checkpoints, on every run. The top range stays
+        open (`stars:>=X`), so a repository that gains stars is still in it."""
+        if self.high is None:
+            return [replace(self, high=2 * self.low - 1), replace(self, low=2 * self.low)]
+        if self.high <= self.low:
             return []
-        mid = (self.low + high) // 2
-        return [replace(self, high=mid), replace(self, low=mid + 1, high=high)]
+        mid = (self.low + self.high) // 2
+        return [replace(self, high=mid), replace(self, low=mid + 1)]
 
-    def date_halves(self, now: datetime) -> list[StarRange]:
+    def date_halves(self, today: datetime) -> list[StarRange]:
         """A star range that cannot be split (one star count above 1,000 results) split by
-        creation time instead, down to one second."""
-        start, end = self.created_from or GITHUB_EPOCH, self.created_to or now
-        if end - start < timedelta(seconds=1):
+        creation time instead, down to one second. The last half stays open (`created:>=A`)
+        and split points come from `today` (00:00 UTC), so a resumed crawl the same day asks
+        the same ranges."""
+        start, end = self.created_from or GITHUB_EPOCH, self.created_to
+        stop = end or today
+        if stop - start < timedelta(seconds=1):
             return []
-        mid = start + timedelta(seconds=(end - start).total_seconds() // 2)
+        mid = start + timedelta(seconds=(stop - start).total_seconds() // 2)
         return [
             replace(self, created_from=start, created_to=mid),
             replace(self, created_from=mid + timedelta(seconds=1), created_to=end),
@@ -82,20 +92,15 @@ def _stamp(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _probe(client: GraphQLClient, ranges: Sequence[StarRange]) -> list[tuple[int, int]]:
-    """(repositoryCount, top stars) of each range, in one aliased request."""
+def _probe(client: GraphQLClient, ranges: Sequence[StarRange]) -> list[int]:
+    """The repositoryCount of each range, in one aliased request."""
     fields = "\n".join(
         f"r{i}: search(query: {_quote(r.query())}, type: REPOSITORY, first: 1) "
-        "{ repositoryCount nodes { ... on Repository { stargazerCount } } }"
+        "{ repositoryCount }"
         for i, r in enumerate(ranges)
     )
     data = client.query(f"query Probe {{\n{RATE_LIMIT_FIELDS}\n{fields}\n}}")
-    answers = []
-    for i in range(len(ranges)):
-        found = data.get(f"r{i}") or {}
-        nodes = found.get("nodes") or [{}]
-        answers.append((found.get("repositoryCount", 0), nodes[0].get("stargazerCount") or 0))
-    return answers
+    return [(data.get(f"r{i}") or {}).get("repositoryCount", 0) for i in range(len(ranges))]
 
 
 def _quote(text: str) -> str:
@@ -108,14 +113,14 @@ def plan_ranges(
     """Ranges of at most 1,000 results each (with their counts), empty ranges dropped."""
     todo = [StarRange(lang, min_stars + 1, None, pushed_after) for lang in languages]
     planned: list[tuple[StarRange, int]] = []
-    now = datetime.now(UTC).replace(microsecond=0)
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     while todo:
         counts = _probe(client, todo[:50])
         batch, todo = todo[:50], todo[50:]
-        for star_range, (count, top) in zip(batch, counts, strict=True):
+        for star_range, count in zip(batch, counts, strict=True):
             halves = []
             if count > SEARCH_CAP:
-                halves = star_range.halves(top) or star_range.date_halves(now)
+                halves = star_range.halves() or star_range.date_halves(today)
             if halves:
                 todo.extend(halves)
             elif count:
@@ -144,7 +149,7 @@ def crawl_range(
     """Page one range from its checkpoint to its end (or `limit` rows); rows landed."""
     scope = "search:" + star_range.query()
     cursor, done = load(scope) or (None, False)
-    landed, page = 0, PAGE
+    landed, page, tries = 0, PAGE, 0
     variables = since_variables(as_of) | {"q": star_range.query()}
     while not done and (limit is None or landed < limit):
         first = page if limit is None else min(page, limit - landed)
@@ -152,8 +157,10 @@ def crawl_range(
             page_vars = variables | {"first": first, "after": cursor}
             data = client.query(SEARCH_DOCUMENT, page_vars, split=True)
         except TooLarge as error:
-            if page == 1:
+            if page == 1 and tries >= client.timing.max_retries:
                 raise GitHubError(f"GitHub search {scope!r} failed: {error}") from None
+            client.backoff_before_split(tries, f"search page of {first}: {error}")
+            tries = tries + 1 if page == 1 else 0
             page = max(1, page // 2)
             continue
         found = data["search"]

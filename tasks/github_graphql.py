@@ -17,7 +17,8 @@ import random
 import threading
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 import httpx
@@ -46,6 +47,7 @@ class GitHubTiming(BaseModel):
     secondary_wait_s: float = 60.0  # a secondary limit without Retry-After: GitHub says 1 min
     requests_per_s: float = 10.0  # at most this many requests a second (0: unpaced)
     rate_limit: str | None = None  # Prefect global rate limit shared by every process
+    max_rate_waits: int = 5  # rate-limit waits for one request before it is given up on
 
 
 class TooLarge(GitHubError):
@@ -103,6 +105,18 @@ def _reset_wait(headers: httpx.Headers, reset_at: str | None) -> float | None:
     return None
 
 
+def _retry_after(value: str) -> float:
+    """Retry-After as seconds or an HTTP date (both are allowed by RFC 9110)."""
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
+    except (TypeError, ValueError):
+        return 60.0  # unreadable: GitHub's documented minimum for a secondary limit
+
+
 class GraphQLClient:
     """One httpx client for a crawl; `query` returns `data` (partial data when some aliases
     failed: their errors are in `last_errors`)."""
@@ -134,11 +148,24 @@ class GraphQLClient:
             raise GitHubError(f"GitHub {why}: would wait {seconds:.0f}s, over the limit")
         return seconds
 
+    def _rate_wait(self, waits: int, seconds: float, why: str) -> int:
+        """Wait out a rate limit, at most `max_rate_waits` times for one request: a limit that
+        never lifts (a reset in the past, Retry-After again and again) fails the request, so
+        it is recorded and the crawl goes on."""
+        if waits >= self.timing.max_rate_waits:
+            raise GitHubError(f"GitHub GraphQL: still rate limited after {waits} wait(s): {why}")
+        self._tell(self._capped(max(seconds, self._backoff(waits)), why), why)
+        return waits + 1
+
+    def backoff_before_split(self, attempt: int, why: str) -> None:
+        """A short wait with jitter before asking again, smaller (GitHub may only be busy)."""
+        self._tell(self._backoff(attempt), f"{why}; asking again smaller")
+
     def query(self, document: str, variables: dict[str, Any] | None = None, split: bool = False):
         """POST one document. `split=True`: a 502/504 or a timeout raises TooLarge at once (the
         caller halves the batch) instead of retrying the same size."""
         body = {"query": document, "variables": variables or {}}
-        failures = 0
+        failures = waits = 0
         while True:
             pace(self.timing)
             self.usage.requests += 1
@@ -155,16 +182,18 @@ class GraphQLClient:
                 continue
             status, headers = response.status_code, response.headers
             if status in (403, 429) and headers.get("retry-after", "").strip():
-                wait = self._capped(float(headers["retry-after"]), "secondary rate limit")
-                self._tell(wait, f"secondary rate limit (HTTP {status}, Retry-After)")
+                wait = _retry_after(headers["retry-after"].strip())
+                why = f"secondary rate limit (HTTP {status}, Retry-After)"
+                waits = self._rate_wait(waits, wait, why)
                 continue
             if status in (403, 429) and headers.get("x-ratelimit-remaining") == "0":
-                wait = self._capped(_reset_wait(headers, None) or 60.0, "primary rate limit")
-                self._tell(wait, "primary rate limit exhausted until its reset")
+                wait = _reset_wait(headers, None) or 60.0
+                waits = self._rate_wait(waits, wait, "primary rate limit exhausted until its reset")
                 continue
             if status in (403, 429) and "secondary rate limit" in response.text.lower():
                 wait = self.timing.secondary_wait_s
-                self._tell(wait, f"secondary rate limit (HTTP {status}, no Retry-After)")
+                why = f"secondary rate limit (HTTP {status}, no Retry-After)"
+                waits = self._rate_wait(waits, wait, why)
                 continue
             if split and status in SPLIT_STATUSES:
                 raise TooLarge(f"GitHub GraphQL answered HTTP {status}", status)
@@ -182,7 +211,7 @@ class GraphQLClient:
             errors = answer.get("errors") or []
             if any(e.get("type") == "RATE_LIMITED" for e in errors):
                 wait = _reset_wait(headers, self.usage.reset_at) or self.timing.backoff_s
-                self._tell(self._capped(wait, "rate limit"), "GraphQL rate limit (RATE_LIMITED)")
+                waits = self._rate_wait(waits, wait, "GraphQL rate limit (RATE_LIMITED)")
                 continue
             return self._accept(answer, errors)
 
@@ -213,20 +242,24 @@ class GraphQLClient:
         run: Callable[[Sequence[T]], Any],
         failed: Callable[[Sequence[T], str], None],
     ) -> None:
-        """Call `run` on chunks of `size`; a chunk that is too large is halved and retried;
-        a single item that still fails goes to `failed` with the reason."""
-        pending = [list(items[i : i + size]) for i in range(0, len(items), size)]
+        """Call `run` on chunks of `size`; a chunk that is too large (502/504/timeout) is
+        halved after a backoff with jitter; a single item gets the normal bounded retries and,
+        if it still fails, goes to `failed` with the reason."""
+        pending = [(list(items[i : i + size]), 0) for i in range(0, len(items), size)]
         while pending:
-            chunk = pending.pop(0)
+            chunk, tries = pending.pop(0)
             try:
                 run(chunk)
             except TooLarge as error:
+                if len(chunk) == 1 and tries >= self.timing.max_retries:
+                    failed(chunk, f"{error} (after {tries + 1} attempt(s))")
+                    continue
+                self.backoff_before_split(tries, f"batch of {len(chunk)}: {error}")
                 if len(chunk) == 1:
-                    failed(chunk, str(error))
+                    pending.insert(0, (chunk, tries + 1))
                     continue
                 half = len(chunk) // 2
-                logger.warning("GitHub: batch of %d too large (%s); halving", len(chunk), error)
-                pending[:0] = [chunk[:half], chunk[half:]]
+                pending[:0] = [(chunk[:half], 0), (chunk[half:], 0)]
             except GitHubError as error:
                 failed(chunk, str(error))
 

@@ -10,7 +10,7 @@ since then was necessarily updated since then.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -119,9 +119,11 @@ def fetch_health(
     node_ids: Sequence[tuple[str, str]],
     as_of: datetime,
     batch: int = HEALTH_BATCH,
+    on_batch: Callable[[list[dict]], None] | None = None,
 ) -> tuple[list[dict], dict[str, str]]:
     """Rows for known repositories ((full_name, node_id) pairs), and full_name -> error for
-    those GitHub could not give (gone, or a batch that failed even alone)."""
+    those GitHub could not give (gone, or a batch that failed even alone). `on_batch(rows)`
+    after each request, so a refresh killed mid-way keeps what it read."""
     rows: list[dict] = []
     failures: dict[str, str] = {}
     document, variables = health_query(), since_variables(as_of)
@@ -129,11 +131,15 @@ def fetch_health(
     def run(chunk: Sequence[tuple[str, str]]) -> None:
         data = client.query(document, variables | {"ids": [i for _, i in chunk]}, split=True)
         errors = {(e.get("path") or [None, None])[-1]: e.get("message") for e in client.last_errors}
+        read = []
         for index, ((name, _), node) in enumerate(zip(chunk, data["nodes"], strict=False)):
             if node and node.get("nameWithOwner"):
-                rows.append(repo_row(node, datetime.now(UTC)))
+                read.append(repo_row(node, datetime.now(UTC)))
             else:
                 failures[name] = str(errors.get(index) or "not found")
+        rows.extend(read)
+        if on_batch is not None and read:
+            on_batch(read)
 
     def failed(chunk: Sequence[tuple[str, str]], error: str) -> None:
         failures.update({name: error for name, _ in chunk})

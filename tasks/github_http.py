@@ -73,7 +73,8 @@ class GitHubConfig(BaseModel):
     max_retries: int = 4  # retries after the first attempt
     backoff_s: float = 1.0  # exponential backoff base (full jitter), capped at max_backoff_s
     max_backoff_s: float = 30.0
-    retry_after_cap_s: float = 60.0  # Retry-After and rate-limit resets are honoured up to this
+    retry_after_cap_s: float = 60.0  # Retry-After is honoured up to this
+    max_wait_s: float = 3600.0  # a primary rate-limit reset is waited for up to this (<= 1 h)
 
     @field_validator("token")
     @classmethod
@@ -131,7 +132,9 @@ def rate_limit_wait(response: httpx.Response, config: GitHubConfig) -> float | N
         headers.get("x-ratelimit-remaining") == "0"
         and headers.get("x-ratelimit-reset", "").isdigit()
     ):
-        return min(max(0.0, int(headers["x-ratelimit-reset"]) - time.time()) + 0.1, cap)
+        # not capped at retry_after_cap_s: retrying earlier only spends attempts while exhausted
+        reset = max(0.0, int(headers["x-ratelimit-reset"]) - time.time()) + 0.1
+        return min(reset, config.max_wait_s)
     if response.status_code == 403 and "secondary rate limit" in response.text.lower():
         return min(60.0, cap)  # GitHub: wait at least a minute
     return None

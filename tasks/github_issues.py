@@ -109,22 +109,27 @@ def fetch_issues(
     batch: int = FETCH_BATCH,
     sizes: dict[str, int] | None = None,
 ) -> None:
-    """Issues of (full_name, since) pairs: open ones when since is None, else every issue
-    updated since then; `on_batch([(full_name, rows), ...])` once per batch, with the
-    repositories read completely (so a batch lands in one warehouse write). `sizes`: how many
-    issues each repository is expected to have (its open issue count, or what the check found):
-    GitHub prices a query by the `first` it asks, so asking no more than that saves points; an
-    underestimate only costs a follow-up page."""
+    """Issues of (full_name, since) pairs: open ones (at most `max_issues`) when since is None,
+    else every issue updated since then (uncapped, or later changes would never be read);
+    `on_batch([(full_name, rows), ...])` once per batch, with the repositories read completely
+    (so a batch lands in one warehouse write). `sizes`: how many issues each repository is
+    expected to have (its open issue count, or what the check found): GitHub prices a query by
+    the `first` it asks, so asking no more than that saves points; an underestimate only costs
+    a follow-up page."""
     limit = min(100, max(1, max_issues))
     sizes = sizes or {}
 
-    def page(name: str) -> int:
-        return min(limit, max(1, sizes.get(name, limit)))
+    def page(name: str, since: datetime | None) -> int:
+        # A re-crawl by `since` reads every change (no cap): its cursor then moves past them.
+        top = limit if since is None else 100
+        return min(top, max(1, sizes.get(name, top)))
 
     def read(chunk: Sequence[tuple[str, datetime | None, str | None]]) -> list:
         inner = "nameWithOwner issues(%s) { pageInfo { hasNextPage endCursor } nodes { %s } }"
         fields = "\n".join(
-            _repo_alias(i, name, inner % (_issues_args(page(name), since, after), ISSUE_FIELDS))
+            _repo_alias(
+                i, name, inner % (_issues_args(page(name, since), since, after), ISSUE_FIELDS)
+            )
             for i, (name, since, after) in enumerate(chunk)
         )
         data = client.query(f"query Issues {{\n{RATE_LIMIT_FIELDS}\n{fields}\n}}", split=True)
@@ -144,12 +149,13 @@ def fetch_issues(
                 rows = state[name][2]
                 rows += [issue_row(name, n, now) for n in repo["issues"]["nodes"]]
                 info = repo["issues"]["pageInfo"]
-                if info["hasNextPage"] and len(rows) < max_issues:
-                    sizes[name] = limit  # underestimated: the rest in full pages
+                cap = max_issues if since is None else None
+                if info["hasNextPage"] and (cap is None or len(rows) < cap):
+                    sizes[name] = 100  # underestimated: the rest in full pages
                     state[name] = (since, info["endCursor"], rows)
                     follow.append((name, since))
                 else:
-                    done.append((name, rows[:max_issues]))
+                    done.append((name, rows[:cap]))
             todo = follow
         on_batch(done)
 

@@ -30,7 +30,7 @@ class GitHubStore:
 
     def save_page(self, scope: str, cursor: str | None, done: bool, rows: list[dict]) -> None:
         with store.connect(self.db_path) as con:
-            store.land(con, "raw_github_repositories", rows)
+            self._land_repos(con, rows)
             self._cursor(con, scope, cursor, None, done)
             self._clear_failure(con, scope)
 
@@ -45,7 +45,7 @@ class GitHubStore:
 
     def save_repos(self, rows: list[dict]) -> None:
         with store.connect(self.db_path) as con:
-            store.land(con, "raw_github_repositories", rows)
+            self._land_repos(con, rows)
             for row in rows:
                 self._clear_failure(con, f"repo:{row['full_name']}")
 
@@ -145,6 +145,19 @@ class GitHubStore:
                 [prefix + "%"],
             ).fetchall()
         return [r[0] for r in rows]
+
+    @staticmethod
+    def _land_repos(con, rows: list[dict]) -> None:
+        """Upsert repositories; one renamed since (same node_id, new name) replaces its old row
+        instead of becoming a second one."""
+        renamed = [(r["node_id"], r["repo_id"]) for r in rows if r.get("node_id")]
+        if renamed:
+            con.execute(
+                "DELETE FROM raw_github_repositories r USING (SELECT unnest(?) AS node_id, "
+                "unnest(?) AS repo_id) n WHERE r.node_id = n.node_id AND r.repo_id <> n.repo_id",
+                [[n for n, _ in renamed], [i for _, i in renamed]],
+            )
+        store.land(con, "raw_github_repositories", rows)
 
     @staticmethod
     def _cursor(con, scope: str, cursor: str | None, since: datetime | None, done: bool) -> None:

@@ -107,6 +107,12 @@ class GitHubData(GitHubServer):
                 | extra
             )
 
+    def rename(self, old: str, new: str) -> None:
+        """A repository renamed (or transferred): same node id, new nameWithOwner."""
+        repo = self.data.pop(old)
+        repo.update(nameWithOwner=new, url=f"https://github.com/{new}")
+        self.data[new] = repo
+
     def populate(self, repositories: int, issues: int, seed: int = 7) -> None:
         """Repositories spread over six languages (stars 1,001..~200,000) and their issues."""
         rng = random.Random(seed)

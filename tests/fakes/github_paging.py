@@ -100,6 +100,9 @@ def matches(repo: dict, query: str) -> bool:
         parse_ts(created[1]) <= parse_ts(repo["createdAt"]) <= parse_ts(created[2])
     ):
         return False
+    created_from = re.search(r"created:>=(\S+)", query)
+    if created_from and parse_ts(repo["createdAt"]) < parse_ts(created_from[1]):
+        return False
     pushed = re.search(r"pushed:>(\S+)", query)
     return not (pushed and parse_ts(repo["pushedAt"]) <= parse_ts(pushed[1]))
 

@@ -101,3 +101,18 @@ def test_a_missing_repository_is_recorded_and_retried(github: GitHubData, tmp_pa
     crawl_issues.fn(db, None, 50, timing=FAST)  # known ones and last crawl's failures
     assert count(db, "raw_github_fetch_failures") == 0
     assert count(db, "raw_github_issues") == 7
+
+
+def test_recrawl_reads_every_change_past_max_issues(github: GitHubData, tmp_path: Path) -> None:
+    """A `since` re-crawl is not capped by max_issues: its cursor moves past all it skipped."""
+    _seed(github, 1, 12)
+    db = tmp_path / "w.duckdb"
+    crawl_issues.fn(db, ["o/r0"], 5, timing=FAST)
+    later = iso(datetime.now(UTC) + timedelta(seconds=5))
+    for issue in github.data["o/r0"]["issues"]:
+        issue.update(state="CLOSED", updatedAt=later, closedAt=later)
+
+    changed = crawl_issues.fn(db, ["o/r0"], 5, timing=FAST)
+
+    assert changed.issues == 12
+    assert rows(db, "SELECT count(*), min(state) FROM raw_github_issues") == [(12, "CLOSED")]

@@ -1,0 +1,76 @@
+"""A discovery killed mid-way resumes from the same `search:` checkpoints: the split ranges do
+not depend on what the first probe saw (top star count, the current second)."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tasks.github import discover_repositories
+from tasks.github_store import GitHubStore
+from tests.fakes.github_data import GitHubData, iso
+from tests.github_source import FAST, count, rows
+
+
+def _killed_after_pages(db: Path, language: str, pages: int, monkeypatch) -> int:
+    """Run a discovery that dies while saving page `pages + 1`; the rows it landed."""
+    save, calls = GitHubStore.save_page, []
+
+    def dies(self, scope, cursor, done, found):
+        calls.append(scope)
+        if len(calls) > pages:
+            raise SystemExit("killed")
+        save(self, scope, cursor, done, found)
+
+    monkeypatch.setattr(GitHubStore, "save_page", dies)
+    with pytest.raises(SystemExit):
+        discover_repositories.fn(db, [language], 1000, timing=FAST)
+    monkeypatch.setattr(GitHubStore, "save_page", save)
+    landed = count(db, "raw_github_repositories")
+    assert landed > 0
+    return landed
+
+
+def _no_leftovers(db: Path) -> None:
+    assert count(db, "raw_github_fetch_failures") == 0
+    assert rows(db, "SELECT count(*) FROM raw_github_cursors WHERE scope LIKE 'search:%'") == [(0,)]
+
+
+def test_the_top_star_range_stays_open_and_resumes(
+    github: GitHubData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(1500):
+        github.add_repository(f"o/r{i}", 1001 + i * 2, "Rust")
+    db = tmp_path / "w.duckdb"
+    first = _killed_after_pages(db, "rust", 2, monkeypatch)
+    github.data["o/r1499"]["stargazerCount"] = 250_000  # the most popular one gains stars
+
+    resumed = discover_repositories.fn(db, ["rust"], 1000, timing=FAST)
+
+    assert resumed.repositories == 1500 - first  # the done pages are not read again
+    assert count(db, "raw_github_repositories") == 1500
+    assert rows(db, "SELECT stars FROM raw_github_repositories WHERE full_name = 'o/r1499'") == [
+        (250_000,)
+    ]
+    _no_leftovers(db)
+
+
+def test_date_split_ranges_resume_and_reach_new_repositories(
+    github: GitHubData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    start = datetime(2015, 1, 1, tzinfo=UTC)
+    for i in range(1500):
+        github.add_repository(f"o/same{i}", 5000, "Rust", createdAt=iso(start + timedelta(days=i)))
+    db = tmp_path / "w.duckdb"
+    first = _killed_after_pages(db, "rust", 2, monkeypatch)
+    time.sleep(1.1)  # a later second: the ranges must not end at "now"
+    github.add_repository("o/brand-new", 5000, "Rust", createdAt=iso(datetime.now(UTC)))
+
+    resumed = discover_repositories.fn(db, ["rust"], 1000, timing=FAST)
+
+    assert resumed.repositories == 1501 - first
+    assert count(db, "raw_github_repositories") == 1501
+    _no_leftovers(db)
