@@ -43,6 +43,7 @@ bench: $(STAMP)  ## benchmarks: print figures, write bench/results/*.json
 	$(BIN)/python bench/score_speed.py
 	$(BIN)/python bench/campaign.py
 	$(BIN)/python bench/app.py
+	$(BIN)/python bench/github_requests.py
 
 clean:
 	rm -rf $(VENV) .globallm
