@@ -244,7 +244,7 @@ def run_once(args, probe: Probe, skip_dirs: list[str]) -> dict:
         "concurrency": args.concurrency,
         "run_id": summary.run_id,
         "states": dict(sorted(summary.states.items())),
-        "plan": summary.plan.model_dump() if summary.plan else None,
+        "plan": summary.plan.model_dump(exclude={"plan_path"}) if summary.plan else None,
         **figures,
         "ledger": ledger,
     }
