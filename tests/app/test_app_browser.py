@@ -144,7 +144,13 @@ class Shown:
         main = self.page.locator('[data-testid="stMain"]')
         # st.dataframe draws on a canvas; its accessible <table> holds the visible cells.
         grids = self.page.locator('[data-testid="stDataFrame"] table')
-        cells = [grids.nth(i).text_content() or "" for i in range(grids.count())]
+        cells = []
+        for i in range(grids.count()):
+            try:  # a rerun can replace the grid between the count and the read: read it again
+                cells.append(grids.nth(i).text_content(timeout=1_000) or "")
+            except Exception as error:  # playwright's TimeoutError; the module is imported lazily
+                if type(error).__name__ != "TimeoutError":
+                    raise
         return "\n".join([main.inner_text(), *cells])
 
     def wait_for(self, *expected: str, pattern: str | None = None) -> str:
