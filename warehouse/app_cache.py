@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 import streamlit as st
 
-from warehouse import snapshot
+from warehouse import queries, snapshot
 
 TTL_S = 60
 _CONTEXT: dict[str, Any] = {"db": Path(".globallm/warehouse.duckdb"), "weekly_tokens": 0}
@@ -74,13 +74,7 @@ def read(query: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 def has_tables(*names: str) -> bool:
     """Whether the snapshot holds all these tables (marts appear after the first build)."""
-    return set(names) <= set(read(_table_names))
-
-
-def _table_names(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return [
-        row[0] for row in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
-    ]
+    return set(names) <= read(queries.existing_tables)
 
 
 def clear() -> None:
