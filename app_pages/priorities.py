@@ -13,7 +13,17 @@ from warehouse import app_cache, priority_queries
 PAGE_SIZE = 50
 COMPONENTS = ("priority", "health", "impact", "solvability", "urgency", "redundancy")
 NO_SELECTION = {"selection": {"rows": [], "columns": [], "cells": []}}
-SCORE_PARTS = ("health", "velocity", "diversity", "recency", "tests", "ci", "impact", "pagerank")
+SCORE_PARTS = (
+    "health",
+    "velocity",
+    "diversity",
+    "recency",
+    "tests",
+    "ci",
+    "resolution",
+    "impact",
+    "pagerank",
+)
 
 
 def facts_table(facts: dict) -> None:
@@ -40,8 +50,42 @@ def score_bars(scores: dict) -> None:
         st.caption("No score components collected.")
 
 
+def count(value: int | None) -> str:
+    return "—" if value is None else f"{value:,}"
+
+
+def github_section(github: dict) -> None:
+    """Stars, CI state and issue resolution as GitHub reported them at the last crawl."""
+    if not github:
+        st.caption("Not fetched from GitHub (`globallm discover` with GITHUB_TOKEN set).")
+        return
+    st.markdown(f"**On GitHub** · [{github['name']}]({github['url']})")
+    stars, forks, ci, resolved = st.columns(4)
+    stars.metric("Stars", count(github["stars"]))
+    forks.metric("Forks", count(github["forks"]))
+    ci.metric("CI on default branch", (github["ci_state"] or "none").lower())
+    closed, still_open = github["issues_closed_90d"], github["open_issues"]
+    resolved.metric(
+        "Issues closed in 90 days",
+        count(closed),
+        help=f"{count(still_open)} still open",
+    )
+    notes = [
+        f"license {github['license'] or 'none'}",
+        f"{count(github['releases'])} releases",
+        "security policy" if github["has_security_policy"] else "no security policy",
+        "CODEOWNERS" if github["has_codeowners"] else "no CODEOWNERS",
+    ]
+    if github["pushed_at"] is not None:
+        notes.append(f"last push {github['pushed_at']:%Y-%m-%d}")
+    if github["archived"]:
+        notes.insert(0, "archived")
+    st.caption(" · ".join(notes))
+
+
 def repo_detail(row: dict) -> None:
     detail = app_cache.read(priority_queries.repo_detail, row["entity_id"])
+    github_section(detail["github"])
     left, right = st.columns(2)
     with left:
         facts_table(detail["facts"])

@@ -2,10 +2,10 @@
 tests/conftest.py), and a helper that opens the app on it.
 
 Built once per session: the fixture workspace plus three campaign repositories are crawled,
-built and scored by the real pipeline; three GitHub issues and one LLM call are landed through
-the same landing code the sources use; then a real upgrade-python campaign runs (two changes
-merged, one blocked by the test that pins the old spelling). The flows publish the snapshot the
-app reads.
+built and scored by the real pipeline; the GitHub row of the `core` checkout's upstream, three
+GitHub issues and one LLM call are landed through the same landing code the sources use; then
+a real upgrade-python campaign runs (two changes merged, one blocked by the test that pins the
+old spelling). The flows publish the snapshot the app reads.
 """
 
 from __future__ import annotations
@@ -60,6 +60,38 @@ def _issue(number: int, title: str, labels: list[str], days_old: int) -> dict:
     }
 
 
+# What the GitHub source lands for the checkout's upstream (the columns repo_row fills).
+GITHUB_CORE = {
+    "repo_id": "github:acme/core",
+    "full_name": "acme/core",
+    "node_id": "R_kgDOcore",
+    "url": "https://github.com/acme/core",
+    "description": "The core library",
+    "primary_language": "Python",
+    "topics": ["http"],
+    "stars": 4200,
+    "forks": 310,
+    "archived": False,
+    "is_fork": False,
+    "license": "MIT",
+    "default_branch": "main",
+    "created_at": NOW - timedelta(days=2000),
+    "pushed_at": NOW - timedelta(days=2),
+    "updated_at": NOW - timedelta(days=1),
+    "open_issues": 3,
+    "closed_issues": 120,
+    "issues_closed_90d": 9,
+    "commits_90d": 40,
+    "authors_90d": 6,
+    "releases": 14,
+    "latest_release_at": NOW - timedelta(days=20),
+    "ci_state": "SUCCESS",
+    "has_security_policy": True,
+    "has_codeowners": False,
+    "payload": None,
+    "fetched_at": NOW,
+}
+
 ISSUES = [
     _issue(1, "Crash when the proxy is unset", ["bug"], 40),
     _issue(2, "Token leaks into logs", ["security"], 3),
@@ -78,6 +110,7 @@ def app_warehouse(prefect_server, tmp_path_factory: pytest.TempPathFactory) -> A
     db = root / "warehouse.duckdb"
     with store.connect(db) as con:
         store.land(con, "raw_github_issues", ISSUES)
+        store.land(con, "raw_github_repositories", [GITHUB_CORE])
         store.land(
             con,
             "ledger_llm_calls",

@@ -85,13 +85,38 @@ def repo_detail(con: duckdb.DuckDBPyConnection, repo_id: str) -> dict:
         """,
         [repo_id],
     )
-    return {"facts": facts[0] if facts else {}, "scores": _scores(con, repo_id)}
+    return {
+        "facts": facts[0] if facts else {},
+        "github": github_facts(con, repo_id),
+        "scores": _scores(con, repo_id),
+    }
+
+
+def github_facts(con: duckdb.DuckDBPyConnection, repo_id: str) -> dict:
+    """What GitHub says of the repository ({} where it was not fetched): its own row when it
+    is a GitHub repository, else the GitHub row sharing a local checkout's canonical URL."""
+    found = rows(
+        con,
+        """
+        SELECT g.name, g.remote_url AS url, g.stars, g.forks, g.archived, g.license,
+               g.ci_state, g.open_issues, g.closed_issues, g.issues_closed_90d, g.releases,
+               g.latest_release_at, g.pushed_at, g.has_security_policy, g.has_codeowners
+        FROM dim_repos r
+        JOIN dim_repos g
+          ON g.source = 'github' AND (g.repo_id = r.repo_id OR g.canonical_url = r.canonical_url)
+        WHERE r.repo_id = ?
+        ORDER BY g.repo_id = r.repo_id DESC
+        LIMIT 1
+        """,
+        [repo_id],
+    )
+    return found[0] if found else {}
 
 
 def _scores(con: duckdb.DuckDBPyConnection, entity_id: str) -> dict:
     found = rows(
         con,
-        "SELECT velocity, diversity, recency, tests, ci, health, pagerank, dependents,"
+        "SELECT velocity, diversity, recency, tests, ci, resolution, health, pagerank, dependents,"
         " downstream_reach, impact FROM fct_repo_scores WHERE entity_id = ?",
         [entity_id],
     )

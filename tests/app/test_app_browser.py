@@ -250,9 +250,16 @@ def test_priorities_lists_the_ranking_and_a_selected_row_opens_its_detail(
     assert [(r["rank"], r["name"]) for r in rows[:5]] == [
         (str(rank), name) for rank, name in ranked.select("rank", "name").iter_rows()
     ]
-    assert rows[0]["name"] == "core"  # the fixture's library: tests, CI, three authors, used
+    # The fixture library's GitHub upstream: the checkout's signals plus stars, CI, issues
+    assert rows[0]["name"] == "acme/core"
     shown.select_first_row()
-    shown.wait_for("core (repo, rank 1)", "Open issues", *(issue["title"] for issue in ISSUES))
+    shown.wait_for(
+        "acme/core (repo, rank 1)",
+        "On GitHub",
+        "4,200",
+        "Open issues",
+        *(issue["title"] for issue in ISSUES),
+    )
     finish(shown, tmp_path, "priorities")
 
 

@@ -39,7 +39,7 @@ def test_rows_are_fct_priority_in_rank_order_with_the_total(app_warehouse, monke
     rows = table(at)
     assert list(rows["entity_id"]) == expected
     assert list(rows["rank"]) == list(range(1, len(expected) + 1))
-    assert rows["name"].iloc[0] == "core"
+    assert rows["name"].iloc[0] in ("core", "acme/core")  # the checkout or its upstream
     assert f"{len(expected)} ranked rows match" in " ".join(c.value for c in at.caption)
 
 
@@ -65,9 +65,17 @@ def test_filters_narrow_the_rows_in_sql(app_warehouse, monkeypatch):
     assert len(rows) < 4
 
 
+def local_core(at: AppTest) -> int:
+    """The row of the local checkout `core` (its GitHub upstream acme/core is a row too)."""
+    rows = table(at)
+    pairs = zip(rows["name"], rows["source"], strict=True)
+    return next(i for i, pair in enumerate(pairs) if pair == ("core", "local"))
+
+
 def test_a_selected_repo_shows_its_facts_scores_and_issues(app_warehouse, monkeypatch):
-    at = select_row(open_app(app_warehouse.db, monkeypatch, page=PAGE), 0)
-    assert at.subheader[0].value == "core (repo, rank 1)"
+    at = open_app(app_warehouse.db, monkeypatch, page=PAGE)
+    at = select_row(at, local_core(at))
+    assert at.subheader[0].value.startswith("core (repo, rank ")
     facts = next(d.value for d in at.dataframe if list(d.value.columns) == ["field", "value"])
     assert dict(zip(facts["field"], facts["value"], strict=True))["remote_url"].endswith(
         "acme/core"
@@ -110,3 +118,21 @@ def test_changing_a_filter_drops_the_selection(app_warehouse, monkeypatch):
 def test_a_warehouse_without_marts_says_which_command_fills_them(tmp_path, monkeypatch):
     at = open_young_warehouse(tmp_path, monkeypatch, PAGE)
     assert not at.dataframe
+
+
+def test_a_checkout_shows_what_github_says_of_its_upstream(app_warehouse, monkeypatch):
+    at = open_app(app_warehouse.db, monkeypatch, page=PAGE)
+    at = select_row(at, local_core(at))
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Stars"] == "4,200"
+    assert metrics["CI on default branch"] == "success"
+    assert metrics["Issues closed in 90 days"] == "9"
+    assert any("[acme/core](https://github.com/acme/core)" in m.value for m in at.markdown)
+    assert any("license MIT" in c.value and "security policy" in c.value for c in at.caption)
+
+
+def test_a_repo_never_fetched_from_github_says_how_to_fetch_it(app_warehouse, monkeypatch):
+    at = open_app(app_warehouse.db, monkeypatch, page=PAGE)
+    at = select_row(at, list(table(at)["name"]).index("app"))
+    assert not [m for m in at.metric if m.label == "Stars"]
+    assert any("Not fetched from GitHub" in c.value for c in at.caption)

@@ -39,7 +39,7 @@ def test_the_scatter_has_one_point_per_repository(app_warehouse, monkeypatch):
     assert (
         sorted(points["name"])
         == sorted(expected)
-        == sorted(["core", "app", "legacy", "web", "alpha", "beta", "gamma"])
+        == sorted(["core", "acme/core", "app", "legacy", "web", "alpha", "beta", "gamma"])
     )
     assert {
         n: round(h, 6) for n, h in zip(points["name"], points["health"], strict=True)
