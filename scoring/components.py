@@ -23,13 +23,27 @@ def log_scaled(signal: pl.Expr, threshold: float, *, flip: bool = False) -> pl.E
 def weighted_mean(components: dict[str, float]) -> pl.Expr:
     """Mean of the named component columns weighted by `components`, ignoring null columns.
 
+    A negative weight is a penalty: it subtracts from the mean of the positive terms present
+    without joining the denominator, so a penalty of 0 ranks the same as one never measured.
+    With no positive term present, the penalties are averaged on their own (a negative score).
     Null when every component is null: nothing was collected, so there is no score.
     """
     active = {name: weight for name, weight in components.items() if weight != 0}
     if not active:
         return pl.lit(None, dtype=pl.Float64)
     numerator = pl.sum_horizontal(pl.col(n).fill_null(0.0) * w for n, w in active.items())
-    denominator = pl.sum_horizontal(
-        pl.when(pl.col(n).is_not_null()).then(abs(w)).otherwise(0.0) for n, w in active.items()
-    )
+
+    def present(weights: dict[str, float]) -> pl.Expr:
+        """The summed |weight| of the components a row has."""
+        return pl.sum_horizontal(
+            pl.lit(0.0),
+            *(
+                pl.when(pl.col(n).is_not_null()).then(abs(w)).otherwise(0.0)
+                for n, w in weights.items()
+            ),
+        )
+
+    positive = present({n: w for n, w in active.items() if w > 0})
+    every = present(active)
+    denominator = pl.when(positive > 0).then(positive).otherwise(every)
     return pl.when(denominator > 0).then(numerator / denominator).otherwise(None)

@@ -1,8 +1,9 @@
 """PriorityScore: the weighted terms of DESIGN.md, each kept beside the total.
 
-priority = sum(w_t * term_t) / sum(|w_t|) over the terms that are present, so a term nobody
+priority = sum(w_t * term_t) / sum(w_t > 0) over the terms that are present, so a term nobody
 could measure yet (urgency without issues, say) drops out instead of counting as zero, and a
-negative weight (redundancy) subtracts.
+negative weight (redundancy) is a penalty: it subtracts without joining the denominator, so a
+redundancy of 0 ranks the same as one never assessed.
 """
 
 from __future__ import annotations

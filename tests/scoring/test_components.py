@@ -84,9 +84,11 @@ def test_weighted_mean_all_zero_or_no_weights_gives_null():
     assert _mean({"a": [0.3]}, {}) == [None]
 
 
-def test_weighted_mean_negative_weight_subtracts_and_counts_absolutely():
-    # (1 * 0.8 - 1 * 0.4) / (|1| + |-1|) = 0.2
-    assert _mean({"a": [0.8], "r": [0.4]}, {"a": 1.0, "r": -1.0}) == [pytest.approx(0.2)]
+def test_weighted_mean_negative_weight_is_a_penalty_on_the_positive_mean():
+    # (1 * 0.8 - 1 * 0.4) / |1|: the penalty does not join the denominator
+    assert _mean({"a": [0.8], "r": [0.4]}, {"a": 1.0, "r": -1.0}) == [pytest.approx(0.4)]
+    # a penalty of 0 is the same as none measured
+    assert _mean({"a": [0.8], "r": [0.0]}, {"a": 1.0, "r": -1.0}) == [pytest.approx(0.8)]
 
 
 def test_weighted_mean_negative_weight_null_drops_out():

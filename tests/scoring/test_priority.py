@@ -27,10 +27,10 @@ def test_default_weights_and_redundancy_subtracts():
         ("neg", 0.0, 0.0, 0.0, 0.0, 1.0),
     )
     out = _by_entity(score_priority(frame, PriorityWeights()))
-    # sum of |w| = 1 + 1.5 + 1 + 1 + 0.5 = 5
-    assert out["top"]["priority"] == pytest.approx(4.5 / 5)
-    assert out["low"]["priority"] == pytest.approx((0.5 + 0.75 + 0.5 + 0.5 - 0.5) / 5)
-    assert out["neg"]["priority"] == pytest.approx(-0.5 / 5)
+    # the positive weights present: 1 + 1.5 + 1 + 1 = 4.5; redundancy subtracts from their mean
+    assert out["top"]["priority"] == pytest.approx(4.5 / 4.5)
+    assert out["low"]["priority"] == pytest.approx((0.5 + 0.75 + 0.5 + 0.5 - 0.5) / 4.5)
+    assert out["neg"]["priority"] == pytest.approx(-0.5 / 4.5)
 
 
 def test_rank_one_is_highest_priority_and_output_sorted_by_rank():
@@ -43,6 +43,12 @@ def test_rank_one_is_highest_priority_and_output_sorted_by_rank():
     assert out.get_column("entity_id").to_list() == ["top", "mid", "low"]
     assert out.get_column("rank").to_list() == [1, 2, 3]
     assert out.schema["rank"] == pl.Int64
+
+
+def test_no_redundancy_ranks_the_same_as_redundancy_never_measured():
+    frame = _scores(("unique", 0.5, 0.5, 0.5, 0.5, 0.0), ("unknown", 0.5, 0.5, 0.5, 0.5, None))
+    out = _by_entity(score_priority(frame, PriorityWeights()))
+    assert out["unique"]["priority"] == pytest.approx(out["unknown"]["priority"])
 
 
 def test_redundancy_lowers_rank():
@@ -80,7 +86,7 @@ def test_no_terms_gives_null_priority_ranked_last():
     frame = _scores(("empty", None, None, None, None, None), ("x", 0.0, 0.0, 0.0, 0.0, 1.0))
     out = score_priority(frame, PriorityWeights())
     assert out.get_column("entity_id").to_list() == ["x", "empty"]
-    assert out.get_column("priority").to_list() == [pytest.approx(-0.1), None]
+    assert out.get_column("priority").to_list() == [pytest.approx(-0.5 / 4.5), None]
     assert out.get_column("rank").to_list() == [1, None]
 
 
@@ -93,8 +99,8 @@ def test_zero_weight_ignores_term():
 def test_custom_negative_weight_on_any_term():
     frame = _scores(("a", 0.5, 1.0, None, None, None))
     weights = PriorityWeights(health=-1.0, impact=1.0)
-    # (-1 * 0.5 + 1 * 1.0) / (1 + 1)
-    assert score_priority(frame, weights).item(0, "priority") == pytest.approx(0.25)
+    # (-1 * 0.5 + 1 * 1.0) / 1: a negative weight is a penalty on the positive terms' mean
+    assert score_priority(frame, weights).item(0, "priority") == pytest.approx(0.5)
 
 
 def test_ties_get_distinct_consecutive_ranks():
