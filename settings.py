@@ -24,6 +24,7 @@ from fixers.gate import MergePolicy
 from scoring.health import HealthConfig
 from scoring.impact import ImpactConfig
 from scoring.priority import PriorityWeights
+from scoring.redundancy import RedundancyConfig
 
 PROJECT_CONFIG_NAME = "globallm.yaml"
 DEFAULT_DB = Path(".globallm/warehouse.duckdb")
@@ -97,6 +98,19 @@ class GitHubSettings(_Section):
     """The GitHub source's request budget, shared by every process of a crawl."""
 
     requests_per_second: float = Field(10.0, ge=0)  # 0: unpaced
+    # languages `globallm run` discovers (incrementally after the first discovery)
+    languages: list[str] = Field(default_factory=lambda: ["python"])
+
+
+class RegistrySettings(_Section):
+    """Package registries. PyPI and npm come from pip's and npm's own configuration; crates,
+    the Go proxy (when GOPROXY and `go env` name none) and the dependents service have no
+    default: each is off until its base URL is set."""
+
+    crates_url: str | None = None  # the crates API root (site or .../api/v1)
+    go_proxy_url: str | None = None  # a Go module proxy (GOPROXY wins when set)
+    dependents_url: str | None = None  # the ecosyste.ms packages API root (.../api/v1)
+    requests_per_second: float = Field(10.0, ge=0)  # per registry, across processes; 0: unpaced
 
 
 class Settings(BaseSettings):
@@ -118,6 +132,8 @@ class Settings(BaseSettings):
     budgets: BudgetSettings = BudgetSettings()
     crawl: CrawlSettings = CrawlSettings()
     github: GitHubSettings = GitHubSettings()
+    redundancy: RedundancyConfig = RedundancyConfig()
+    registries: RegistrySettings = RegistrySettings()
 
     @classmethod
     def settings_customise_sources(

@@ -263,6 +263,7 @@ class Synthetic:
                         "comments": int(comments[j]),
                         "author_association": ASSOCIATIONS[association[j]],
                         "linked_pull_requests": int(linked[j]),
+                        "linked_pulls": None,
                         "url": f"https://github.com/{full}/issues/{number[j]}",
                         "created_at": now - timedelta(days=float(age[j])),
                         "updated_at": now - timedelta(days=float(updated[j])),

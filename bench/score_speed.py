@@ -1,4 +1,5 @@
-"""Benchmark the pure scoring functions on seeded synthetic data.
+"""Benchmark the pure scoring functions on seeded synthetic data (impact: PageRank, dependents,
+reach and betweenness with the default exact/sampled limits; bench/graph.py goes to 1M nodes).
 
 Prints the median of several runs per size and writes bench/results/score_speed.json.
 Usage: python bench/score_speed.py [--sizes 1000 10000 50000] [--repeat 3]
@@ -75,7 +76,7 @@ def main() -> None:
         nodes, edges = synthetic_graph(size, 5, seed=size)
         repos = synthetic_repos(size, seed=size)
         impact = median_seconds(
-            lambda n=nodes, e=edges: score_impact(graph_metrics(n, e, 0.85), ImpactConfig()),
+            lambda n=nodes, e=edges: score_impact(graph_metrics(n, e), ImpactConfig()),
             args.repeat,
         )
         health = median_seconds(lambda r=repos: score_health(r, HealthConfig()), args.repeat)

@@ -22,6 +22,7 @@ from flows.cli_app import serve_app, status
 from flows.cli_campaign import campaign_app, fix
 from flows.cli_common import FormatOption, fail, settings_for
 from flows.cli_github import discover, issues
+from flows.cli_redundancy import redundancy
 from flows.cli_runs import revert, runs_app
 from flows.heartbeats import heartbeats_off_when_embedded
 from flows.output import OutputFormat, console, print_frame
@@ -41,6 +42,7 @@ app.command("app")(serve_app)
 app.command()(status)
 app.command()(discover)
 app.command()(issues)
+app.command()(redundancy)
 
 PRIORITY_COLUMNS = ["rank", "name", "kind", "source", "language", "priority", "health", "impact"]
 
@@ -76,6 +78,7 @@ def run(
 ) -> None:
     """Crawl local sources, build the warehouse, score and rank (offline, no keys)."""
     from flows.pipeline import pipeline_flow
+    from tasks.github import github_enabled
 
     settings = settings_for(ctx, top=top)
     roots = path or [Path(".")]
@@ -95,6 +98,8 @@ def run(
         min_dependents=settings.filter.min_dependents,
         max_issues=settings.budgets.issues_per_repo,
         github_requests_per_second=settings.github.requests_per_second,
+        github=github_enabled(),  # reads GITHUB_TOKEN; without it says "GitHub skipped" once
+        github_languages=settings.github.languages,
     )
     frame = queries.top_priorities(settings.db, settings.top).select(PRIORITY_COLUMNS)
     print_frame(frame, OutputFormat.table, title=f"Top {settings.top} by priority")

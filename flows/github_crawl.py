@@ -13,7 +13,13 @@ from prefect import flow
 from pydantic import BaseModel
 
 from flows.ledger_hooks import LEDGER_HOOKS
-from tasks.github import GitHubCrawl, crawl_issues, discover_repositories, refresh_health
+from tasks.github import (
+    GitHubCrawl,
+    crawl_issues,
+    discover_repositories,
+    refresh_health,
+    repo_dependents,
+)
 from tasks.github_discovery import LANGUAGES
 from tasks.github_graphql import GitHubTiming
 from tasks.github_limits import ensure_rate_limit
@@ -62,13 +68,25 @@ def github_crawl_flow(
         summary.discovery = discover_repositories(
             db_path, list(languages or LANGUAGES), min_stars, limit, timing=tuned
         )
+    dependents = repo_dependents(db_path) if health or issues else {}
     if health:
         summary.health = refresh_health(
-            db_path, min_stars, health_max_age_h, timing=tuned, min_dependents=min_dependents
+            db_path,
+            min_stars,
+            health_max_age_h,
+            timing=tuned,
+            min_dependents=min_dependents,
+            dependents=dependents,
         )
     if issues:
         summary.issues = crawl_issues(
-            db_path, None, max_issues, min_stars, timing=tuned, min_dependents=min_dependents
+            db_path,
+            None,
+            max_issues,
+            min_stars,
+            timing=tuned,
+            min_dependents=min_dependents,
+            dependents=dependents,
         )
     return summary
 

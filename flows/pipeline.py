@@ -1,5 +1,6 @@
 """`globallm run`: crawl -> build -> score, each a subflow that can also run alone. With
-GITHUB_TOKEN set the crawl also refreshes the known GitHub repositories' health and issues."""
+`github=True` (the CLI sets it when GITHUB_TOKEN is set) the GitHub crawl runs too: discovery
+of `github_languages` (incremental after the first), then health and issues."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from flows.heartbeats import call_subflow
 from flows.ledger_hooks import LEDGER_HOOKS
 from flows.score import score_flow
 from settings import DEFAULT_DB, CrawlSettings
-from tasks.github import github_enabled
 
 
 class PipelineSummary(BaseModel):
@@ -43,11 +43,14 @@ def pipeline_flow(
     min_dependents: int = 100,
     max_issues: int = 5,
     github_requests_per_second: float = 10.0,
+    github: bool = False,
+    github_languages: list[str] | None = None,
 ) -> PipelineSummary:
     """The offline main job: local sources into the warehouse, scored and ranked.
 
     Every parameter has the configuration's default, so a deployment can run it bare;
-    empty scoring dicts mean the scoring models' own defaults.
+    empty scoring dicts mean the scoring models' own defaults. `github`: also crawl GitHub
+    (the CLI sets it when GITHUB_TOKEN is set; off by default, so a bare run stays offline).
     """
     run_id = str(flow_run.get_id())
     crawled = call_subflow(
@@ -59,16 +62,17 @@ def pipeline_flow(
         include_environment,
         parent_run_id=run_id,
     )
-    github = None
-    if github_enabled():
-        github = call_subflow(
+    github_summary = None
+    if github:
+        github_summary = call_subflow(
             github_crawl_flow,
             db_path,
+            languages=github_languages or ["python"],
             min_stars=min_stars,
             min_dependents=min_dependents,
             max_issues=max_issues,
             requests_per_second=github_requests_per_second,
-            discover=False,
+            discover=True,
             parent_run_id=run_id,
         )
     built = call_subflow(build_flow, db_path, parent_run_id=run_id)
@@ -81,5 +85,5 @@ def pipeline_flow(
         crawl=crawled,
         build=built,
         score=scored,
-        github=github,
+        github=github_summary,
     )

@@ -1,7 +1,9 @@
 """GitHub GraphQL reads at the lowest cost: one client that counts requests and rate-limit
 points, waits out secondary and primary limits (saying how long and why), retries 5xx, timeouts
 and truncated answers with exponential backoff and full jitter, and splits a batch that GitHub
-cannot answer in one go (502, timeout) into halves.
+cannot answer in one go (502, timeout) into halves. An answer that says the budget is spent
+(`X-RateLimit-Remaining: 0`, or `rateLimit.remaining` below what the last query cost) makes
+the next request wait for the reset first rather than be refused (bounded by `max_wait_s`).
 
 The request rate (`requests_per_s`) holds across processes through the Prefect global rate
 limit named in `rate_limit` (github_limits.py) whenever a Prefect run is active; otherwise a
@@ -17,8 +19,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
 import httpx
@@ -28,6 +29,7 @@ from rich.console import Console
 
 from tasks.github_http import GitHubConfig, GitHubError, client_for, redact
 from tasks.github_limits import in_prefect_run
+from tasks.retry_after import retry_after
 
 logger = logging.getLogger("globallm.github")
 console = Console(stderr=True)
@@ -106,15 +108,9 @@ def _reset_wait(headers: httpx.Headers, reset_at: str | None) -> float | None:
 
 
 def _retry_after(value: str) -> float:
-    """Retry-After as seconds or an HTTP date (both are allowed by RFC 9110)."""
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
-    except (TypeError, ValueError):
-        return 60.0  # unreadable: GitHub's documented minimum for a secondary limit
+    """Retry-After as seconds (tasks/retry_after.py); unreadable means GitHub's minimum."""
+    asked = retry_after(value)
+    return 60.0 if asked is None else asked  # GitHub's documented minimum for a secondary limit
 
 
 class GraphQLClient:
@@ -127,6 +123,7 @@ class GraphQLClient:
         self.http.timeout = httpx.Timeout(self.timing.timeout_s)
         self.usage = Usage()
         self.last_errors: list[dict] = []
+        self.reset_due: tuple[float, str] | None = None  # (epoch s, why): wait before sending
 
     def __enter__(self) -> GraphQLClient:
         return self
@@ -167,6 +164,7 @@ class GraphQLClient:
         body = {"query": document, "variables": variables or {}}
         failures = waits = 0
         while True:
+            self._await_reset()
             pace(self.timing)
             self.usage.requests += 1
             try:
@@ -213,7 +211,7 @@ class GraphQLClient:
                 wait = _reset_wait(headers, self.usage.reset_at) or self.timing.backoff_s
                 waits = self._rate_wait(waits, wait, "GraphQL rate limit (RATE_LIMITED)")
                 continue
-            return self._accept(answer, errors)
+            return self._accept(answer, errors, headers)
 
     def _retry(self, failures: int, why: str) -> int:
         if failures >= self.timing.max_retries:
@@ -223,12 +221,37 @@ class GraphQLClient:
         )
         return failures + 1
 
-    def _accept(self, answer: dict, errors: list[dict]) -> dict:
+    def _await_reset(self) -> None:
+        """Before sending: wait out a budget the last answer said was spent (over
+        `max_wait_s`: the request fails, recorded, instead of waiting that long)."""
+        if self.reset_due is None:
+            return
+        at, why = self.reset_due
+        seconds = at - time.time()
+        if seconds > 0:
+            why = f"{why}; waiting for the reset before the next request"
+            self._tell(self._capped(seconds, why), why)
+        self.reset_due = None
+
+    def _plan_reset(self, headers: httpx.Headers, rate: dict) -> None:
+        """Whether the next request must wait for the reset, from this answer's budget."""
+        left, cost = rate.get("remaining"), max(1, int(rate.get("cost") or 1))
+        if headers.get("x-ratelimit-remaining", "").strip() == "0":
+            why = "primary rate limit spent (X-RateLimit-Remaining: 0)"
+        elif left is not None and int(left) < cost:
+            why = f"{left} rate-limit point(s) left, the next query costs about {cost}"
+        else:
+            return
+        wait = _reset_wait(headers, self.usage.reset_at)
+        self.reset_due = None if wait is None else (time.time() + wait, why)
+
+    def _accept(self, answer: dict, errors: list[dict], headers: httpx.Headers) -> dict:
         data = answer.get("data")
         rate = (data or {}).get("rateLimit") or {}
         self.usage.points += int(rate.get("cost") or 0)
         self.usage.remaining = rate.get("remaining", self.usage.remaining)
         self.usage.reset_at = rate.get("resetAt", self.usage.reset_at)
+        self._plan_reset(headers, rate)
         self.last_errors = errors
         if data is None:
             messages = "; ".join(str(e.get("message")) for e in errors) or "no data"
@@ -275,3 +298,10 @@ def alias_errors(errors: list[dict]) -> dict[str, str]:
         if path:
             found[str(path[0])] = str(error.get("message") or error.get("type"))
     return found
+
+
+def graphql_string(text: str) -> str:
+    """`text` as a GraphQL string literal, for values written into a query document (aliased
+    searches and repositories cannot all be variables). JSON's escapes are GraphQL's, so quotes,
+    backslashes, newlines and other control characters come out escaped."""
+    return json.dumps(text, ensure_ascii=False)

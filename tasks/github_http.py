@@ -9,8 +9,6 @@ import logging
 import os
 import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import TypeVar
 from urllib.parse import quote
 
@@ -25,6 +23,7 @@ from tenacity import (
 )
 
 from tasks.pulls import ProviderError
+from tasks.retry_after import retry_after
 
 logger = logging.getLogger("globallm.github")
 
@@ -116,18 +115,9 @@ def excerpt(response: httpx.Response, config: GitHubConfig) -> str:
 def rate_limit_wait(response: httpx.Response, config: GitHubConfig) -> float | None:
     """Seconds to wait that the answer asks for: Retry-After, or until the rate limit resets."""
     headers, cap = response.headers, config.retry_after_cap_s
-    value = headers.get("retry-after", "").strip()
-    if value:
-        try:
-            return min(max(0.0, float(value)), cap)
-        except ValueError:
-            try:
-                return min(
-                    max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds()),
-                    cap,
-                )
-            except (TypeError, ValueError):
-                pass
+    asked = retry_after(headers.get("retry-after"), cap)
+    if asked is not None:
+        return asked
     if (
         headers.get("x-ratelimit-remaining") == "0"
         and headers.get("x-ratelimit-reset", "").isdigit()

@@ -2,18 +2,20 @@
 
 A first crawl reads each repository's open issues (most recently updated first, up to
 `max_issues`) with labels, reactions, comment counts, author association, dates and the pull
-requests that would close them. A repository with a `since` cursor is re-crawled in two steps:
+requests that would close them (their count, and number, state and URL of the first 10). A
+repository with a `since` cursor is re-crawled in two steps:
 one aliased request asks "how many issues changed since T" for up to CHECK_BATCH repositories,
 then only those with changes are read again, all states (an issue closed since T lands CLOSED).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from tasks.github_graphql import RATE_LIMIT_FIELDS, GraphQLClient, alias_errors
+from tasks.github_graphql import RATE_LIMIT_FIELDS, GraphQLClient, alias_errors, graphql_string
 
 FETCH_BATCH = 50
 CHECK_BATCH = 250
@@ -22,17 +24,16 @@ id number title state url createdAt updatedAt closedAt authorAssociation
 labels(first: 20) { nodes { name } }
 reactions { totalCount }
 comments { totalCount }
-closedByPullRequestsReferences(includeClosedPrs: true) { totalCount }
+closedByPullRequestsReferences(first: 10, includeClosedPrs: true) {
+  totalCount nodes { number state url }
+}
 """
-
-
-def _lit(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _repo_alias(index: int, full_name: str, inner: str) -> str:
     owner, name = full_name.split("/", 1)
-    return f"r{index}: repository(owner: {_lit(owner)}, name: {_lit(name)}) {{ {inner} }}"
+    args = f"owner: {graphql_string(owner)}, name: {graphql_string(name)}"
+    return f"r{index}: repository({args}) {{ {inner} }}"
 
 
 def _ts(value: str | None) -> datetime | None:
@@ -53,6 +54,13 @@ def issue_row(full_name: str, node: dict, fetched_at: datetime) -> dict[str, Any
         "comments": (node.get("comments") or {}).get("totalCount"),
         "author_association": node.get("authorAssociation"),
         "linked_pull_requests": linked.get("totalCount", 0),
+        "linked_pulls": json.dumps(
+            [
+                {"number": pr["number"], "state": pr["state"], "url": pr["url"]}
+                for pr in linked.get("nodes") or []
+                if pr
+            ]
+        ),
         "url": node.get("url"),
         "created_at": _ts(node["createdAt"]),
         "updated_at": _ts(node["updatedAt"]),
@@ -67,9 +75,10 @@ def _issues_args(first: int, since: datetime | None, after: str | None) -> str:
     if since is None:
         args.append("states: [OPEN]")
     else:
-        args.append(f"filterBy: {{since: {_lit(since.astimezone(UTC).isoformat())}}}")
+        stamp = graphql_string(since.astimezone(UTC).isoformat())
+        args.append(f"filterBy: {{since: {stamp}}}")
     if after:
-        args.append(f"after: {_lit(after)}")
+        args.append(f"after: {graphql_string(after)}")
     return ", ".join(args)
 
 
@@ -83,7 +92,10 @@ def changed_since(
     def run(chunk: Sequence[tuple[str, datetime]]) -> None:
         fields = "\n".join(
             _repo_alias(
-                i, name, f"issues(filterBy: {{since: {_lit(since.isoformat())}}}) {{ totalCount }}"
+                i,
+                name,
+                f"issues(filterBy: {{since: {graphql_string(since.isoformat())}}}) "
+                "{ totalCount }",
             )
             for i, (name, since) in enumerate(chunk)
         )

@@ -1,20 +1,25 @@
-"""Conditional REST reads: the ETag and Last-Modified of each URL last read are kept in
-`raw_github_http_cache`, sent back as If-None-Match / If-Modified-Since, and a 304 answer
-(which GitHub does not count against the primary rate limit) reuses the stored body.
-Lists page by the `Link` header, each page conditional on its own.
+"""Conditional REST reads: the ETag and Last-Modified of each URL last read are kept by
+warehouse/http_cache.py (`raw_http_cache`), sent back as If-None-Match / If-Modified-Since,
+and a 304 answer (which GitHub does not count against the primary rate limit) reuses the
+stored body; tasks/conditional_get.py does that bookkeeping, shared with the registries.
+Lists page by the `Link` header, each page conditional on its own. An answer with
+`X-RateLimit-Remaining: 0` makes the next request wait for `X-RateLimit-Reset` first (up to
+`max_wait_s`; further away, it fails instead of being refused).
 """
 
 from __future__ import annotations
 
-import json
+import logging
+import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 
+from tasks.conditional_get import Cache, ConditionalGet
 from tasks.github_http import (
     GitHubConfig,
+    GitHubError,
     Retryable,
     ensure_ok,
     gave_up,
@@ -22,38 +27,37 @@ from tasks.github_http import (
     retrying_for,
     send_request,
 )
-from warehouse import store
 
-
-class HttpCache:
-    """The validators and bodies of URLs already read, in the warehouse."""
-
-    def __init__(self, db_path: Path | str) -> None:
-        self.db_path = db_path
-
-    def get(self, url: str) -> tuple[str | None, str | None, Any] | None:
-        with store.connect(self.db_path) as con:
-            row = con.execute(
-                "SELECT etag, last_modified, body FROM raw_github_http_cache WHERE url = ?", [url]
-            ).fetchone()
-        return (row[0], row[1], json.loads(row[2])) if row else None
-
-    def put(self, url: str, etag: str | None, last_modified: str | None, body: Any) -> None:
-        with store.connect(self.db_path) as con:
-            con.execute(
-                "INSERT OR REPLACE INTO raw_github_http_cache VALUES (?, ?, ?, ?, ?)",
-                [url, etag, last_modified, json.dumps(body), store.now()],
-            )
+logger = logging.getLogger("globallm.github")
 
 
 class RestReader:
     """Counts what it sent: `requests` (every attempt) and `not_modified` (free 304s)."""
 
-    def __init__(self, client: httpx.Client, config: GitHubConfig, cache: HttpCache) -> None:
+    def __init__(self, client: httpx.Client, config: GitHubConfig, cache: Cache) -> None:
         self.client, self.config, self.cache = client, config, cache
         self.requests = self.not_modified = 0
+        self.reset_due: float | None = None  # epoch s: the budget is spent until then
+
+    def _await_reset(self, what: str) -> None:
+        """Wait for a spent primary budget's reset before sending (said like other waits)."""
+        seconds, self.reset_due = (self.reset_due or 0.0) - time.time(), None
+        if seconds <= 0:
+            return
+        why = "primary rate limit spent (X-RateLimit-Remaining: 0)"
+        if seconds > self.config.max_wait_s:
+            raise GitHubError(f"GitHub {what}: {why}; the reset is {seconds:.0f}s away")
+        logger.warning("GitHub: waiting %.1fs: %s; waiting for the reset", seconds, why)
+        time.sleep(seconds)
+
+    def _note_budget(self, response: httpx.Response) -> None:
+        remaining = response.headers.get("x-ratelimit-remaining", "").strip()
+        reset = response.headers.get("x-ratelimit-reset", "").strip()
+        if remaining == "0" and reset.isdigit():
+            self.reset_due = int(reset) + 0.05
 
     def _send(self, url: str, what: str, headers: dict[str, str]) -> httpx.Response:
+        self._await_reset(what)
         retrying = retrying_for(self.config, what)
 
         def attempt() -> httpx.Response:
@@ -67,20 +71,14 @@ class RestReader:
 
     def get(self, url: str, what: str) -> tuple[Any, httpx.Response]:
         """The JSON at `url`: the stored body when GitHub answers 304 Not Modified."""
-        cached = self.cache.get(url)
-        headers = {}
-        if cached and cached[0]:
-            headers["If-None-Match"] = cached[0]
-        if cached and cached[1]:
-            headers["If-Modified-Since"] = cached[1]
-        response = self._send(url, what, headers)
-        if response.status_code == 304 and cached is not None:
+        conditional = ConditionalGet(self.cache, url)
+        response = self._send(url, what, conditional.headers())
+        self._note_budget(response)
+        if conditional.not_modified(response):
             self.not_modified += 1
-            return cached[2], response
+            return conditional.stored, response
         body = read_json(ensure_ok(response, self.config, what), self.config, what, lambda d: d)
-        etag, modified = response.headers.get("etag"), response.headers.get("last-modified")
-        if etag or modified:
-            self.cache.put(url, etag, modified, body)
+        conditional.remember(response, body)
         return body, response
 
     def pages(self, url: str, what: str, per_page: int = 100) -> Iterator[list]:

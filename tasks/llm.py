@@ -18,7 +18,6 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 
 import httpx
 from prefect import task
@@ -33,6 +32,7 @@ from tenacity import (
 )
 
 from prompts import RenderedPrompt
+from tasks.retry_after import retry_after
 
 logger = logging.getLogger("globallm.llm")
 
@@ -140,15 +140,8 @@ def _excerpt(response: httpx.Response, config: LlmConfig) -> str:
 
 
 def _retry_after(response: httpx.Response) -> float | None:
-    """Retry-After as seconds (a number or an HTTP date), or None when absent or unreadable."""
-    value = response.headers.get("retry-after", "").strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        try:
-            return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
-        except (TypeError, ValueError):  # absent or unreadable
-            return None
+    """Retry-After as seconds (tasks/retry_after.py), or None when absent or unreadable."""
+    return retry_after(response.headers.get("retry-after"))
 
 
 def _is_retryable(error: BaseException) -> bool:

@@ -45,6 +45,7 @@ class LocalRepo(BaseModel):
     head_sha: str | None
     as_of: datetime
     crawled_at: datetime
+    readme_excerpt: str | None = None  # the README's head, for redundancy's embeddings
 
 
 class ManifestRow(BaseModel):
@@ -256,5 +257,25 @@ def _crawl(path: Path, as_of: datetime, max_file_bytes: int, skip_dirs: set[str]
         head_sha=history[0].sha if history else None,
         as_of=as_of,
         crawled_at=datetime.now(as_of.tzinfo),
+        readme_excerpt=readme_excerpt(path, files),
     )
     return RepoCrawl(repo=repo, manifests=manifests, dependencies=dependencies, findings=findings)
+
+
+README_EXCERPT_CHARS = 4000  # redundancy embeds at most `redundancy.readme_chars` of it
+
+
+def readme_excerpt(path: Path, files: list[str]) -> str | None:
+    """The head of the top-level README (README.md first); undecodable bytes are replaced."""
+    readmes = sorted(
+        (f for f in files if "/" not in f and f.lower().startswith("readme")),
+        key=lambda f: (not f.lower().endswith(".md"), f.lower()),
+    )
+    for rel in readmes:
+        try:
+            with (path / rel).open("rb") as handle:
+                head = handle.read(README_EXCERPT_CHARS * 4)
+        except OSError:
+            continue
+        return head.decode("utf-8", errors="replace")[:README_EXCERPT_CHARS]
+    return None

@@ -98,7 +98,7 @@ def github_config() -> GitHubConfig:
     return config
 
 
-@task(name="publish-github")
+@task(name="publish-github", tags=["github"])
 def publish_github(
     repo_path: Path, branch: str, base_branch: str, title: str, body: str, owners: list[str]
 ) -> GitHubPublication:
@@ -117,7 +117,7 @@ def publish_github(
     )
 
 
-@task(name="auto-merge-github")
+@task(name="auto-merge-github", tags=["github"])
 def auto_merge_github(node_id: str) -> str:
     """Ask GitHub to merge when the required checks pass; the merge itself happens there."""
     from tasks.github_pulls import enable_auto_merge

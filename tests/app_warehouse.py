@@ -51,6 +51,7 @@ def _issue(number: int, title: str, labels: list[str], days_old: int) -> dict:
         "comments": 2 * number,
         "author_association": "CONTRIBUTOR",
         "linked_pull_requests": 0,
+        "linked_pulls": [],
         "url": f"https://github.com/acme/core/issues/{number}",
         "created_at": created,
         "updated_at": created,

@@ -32,7 +32,30 @@ RAW_TABLES: dict[str, str] = {
         latest_tag VARCHAR,
         head_sha VARCHAR,
         as_of TIMESTAMPTZ NOT NULL,
-        crawled_at TIMESTAMPTZ NOT NULL
+        crawled_at TIMESTAMPTZ NOT NULL,
+        readme_excerpt VARCHAR
+    """,
+    # Redundancy (flows/redundancy.py): one row per assessed project, with its evidence
+    "raw_redundancy_scores": """
+        entity_id VARCHAR PRIMARY KEY,
+        language VARCHAR NOT NULL,
+        name VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        cluster_id INTEGER,
+        cluster_size INTEGER NOT NULL,
+        similarity DOUBLE,
+        api_overlap DOUBLE,
+        keep_entity_id VARCHAR,
+        last_activity_at TIMESTAMPTZ,
+        days_inactive DOUBLE,
+        stars INTEGER,
+        dependents INTEGER,
+        recommendation VARCHAR,
+        redundancy DOUBLE NOT NULL,
+        method VARCHAR NOT NULL,
+        api_files_parsed INTEGER,
+        api_files_skipped INTEGER,
+        computed_at TIMESTAMPTZ NOT NULL
     """,
     "raw_local_manifests": """
         repo_id VARCHAR NOT NULL,
@@ -128,7 +151,7 @@ RAW_TABLES: dict[str, str] = {
         updated_at TIMESTAMPTZ NOT NULL
     """,
     # Conditional REST: the validators of each URL last read, so an unchanged one costs nothing
-    "raw_github_http_cache": """
+    "raw_http_cache": """
         url VARCHAR PRIMARY KEY,
         etag VARCHAR,
         last_modified VARCHAR,
@@ -152,7 +175,54 @@ RAW_TABLES: dict[str, str] = {
         updated_at TIMESTAMPTZ NOT NULL,
         closed_at TIMESTAMPTZ,
         payload JSON,
-        fetched_at TIMESTAMPTZ NOT NULL
+        fetched_at TIMESTAMPTZ NOT NULL,
+        -- [{number, state, url}] of the first 10 pull requests that would close the issue
+        linked_pulls JSON
+    """,
+    # Package registries (tasks/registries.py): each package's latest version and its edges
+    "raw_registry_packages": """
+        ecosystem VARCHAR NOT NULL,
+        name VARCHAR NOT NULL,
+        version VARCHAR NOT NULL,
+        summary VARCHAR,
+        license VARCHAR,
+        repository_url VARCHAR,
+        homepage VARCHAR,
+        dependent_packages INTEGER,
+        dependent_repos INTEGER,
+        dependents_source VARCHAR,
+        registry_url VARCHAR,
+        fetched_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (ecosystem, name)
+    """,
+    "raw_registry_dependencies": """
+        ecosystem VARCHAR NOT NULL,
+        name VARCHAR NOT NULL,
+        target_name VARCHAR NOT NULL,
+        dependency_kind VARCHAR NOT NULL,
+        extra VARCHAR NOT NULL,
+        version_constraint VARCHAR NOT NULL,
+        marker VARCHAR,
+        fetched_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (ecosystem, name, target_name, dependency_kind, extra, version_constraint)
+    """,
+    "raw_registry_fetch_failures": """
+        ecosystem VARCHAR NOT NULL,
+        name VARCHAR NOT NULL,
+        error VARCHAR NOT NULL,
+        attempts INTEGER NOT NULL,
+        failed_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (ecosystem, name)
+    """,
+    # A registry crawl's checkpoint: its BFS queue (pending, done, failed), kept until it ends
+    "raw_registry_crawl_queue": """
+        crawl_id VARCHAR NOT NULL,
+        ecosystem VARCHAR NOT NULL,
+        name VARCHAR NOT NULL,
+        depth INTEGER NOT NULL,
+        state VARCHAR NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (crawl_id, name)
     """,
 }
 

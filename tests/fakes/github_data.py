@@ -3,10 +3,16 @@ validated and executed by graphql-core against GitHub's real schema (`load_schem
 query the fake answers is one GitHub would accept.
 
 Dict data with callables for the connection fields that take arguments: `search` (qualifiers
-language:, stars:>N / >=N / a..b, pushed:>T; at most 1,000 results reachable, as on GitHub),
+language:, stars:>N / >=N / a..b, pushed:>T; at most 1,000 results reachable, as on GitHub; an
+ISSUE search only in the form "repo:OWNER/NAME is:issue closed:>YYYY-MM-DD", answering
+issueCount from the issues' closedAt, any other issue search is refused and kept in
+`invalid_queries`), `nodes(ids:)` (an unknown id: null plus a NOT_FOUND error with its path,
+HTTP 200, as GitHub answers), issue `closedByPullRequestsReferences` (the issue's `linked`:
+True for one open pull request, or a list of {number, state}),
 `issues` (states, filterBy.since, first/after), commit `history` (since). The `rateLimit`
 answer and the X-RateLimit-* headers follow GitHub's documented cost: the requests each
-connection needs (first/last, multiplied by the parents'), summed, / 100, at least 1.
+connection needs (first/last, multiplied by the parents'), summed, / 100, at least 1; a query
+the hour's remaining points cannot pay is refused (HTTP 200, RATE_LIMITED) until `reset_at`.
 `max_repositories`: a query that would return more repositories answers 502, as GitHub does for
 too large a query. Requests and points are counted (`graphql_requests`, `points_used`).
 """
@@ -16,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import re
 import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -37,6 +44,9 @@ from tests.fakes.github_paging import (  # noqa: F401  (the faults are imported 
 from tests.fakes.github_server import DOCS, GitHubServer, GraphQLFailure
 
 LIMIT = 5000
+ISSUE_SEARCH = re.compile(
+    r"repo:(?P<repo>[^/\s]+/[^/\s]+) is:issue closed:>(?P<day>\d{4}-\d{2}-\d{2})"
+)
 
 
 class GitHubData(GitHubServer):
@@ -47,8 +57,11 @@ class GitHubData(GitHubServer):
         self.data: dict[str, dict] = {}
         self.max_repositories = max_repositories
         self.points_used = 0
+        self.rate_limited = 0  # queries refused because the hour's points were spent
+        self.rest_remaining, self.rest_reset = LIMIT, int(time.time()) + 3600  # REST's own
         self.reset_at = int(time.time()) + 3600
         self._returned = 0
+        self._missing: list[tuple[str, int, str]] = []  # (response key, index, id) of nodes()
         self.graphql_times: list[float] = []  # time.monotonic() of each GraphQL request
 
     # --- data -----------------------------------------------------------------------------
@@ -172,7 +185,19 @@ class GitHubData(GitHubServer):
             },
         }
 
+    @staticmethod
+    def _linked(issue: dict) -> list[dict]:
+        linked = issue["linked"]
+        if linked is True:
+            linked = [{"number": 10_000 + issue["number"], "state": "OPEN"}]
+        base = issue["url"].rsplit("/issues/", 1)[0]
+        return [
+            {"__typename": "PullRequest", "url": f"{base}/pull/{pr['number']}"} | pr
+            for pr in linked or []
+        ]
+
     def _issue(self, issue: dict) -> dict:
+        linked = self._linked(issue)
         return {
             "__typename": "Issue",
             **{k: issue[k] for k in ("id", "number", "title", "state", "url", "createdAt")},
@@ -180,13 +205,29 @@ class GitHubData(GitHubServer):
             "labels": lambda info, **a: page([{"name": n} for n in issue["labels"]], 100, None),
             "reactions": lambda info, **a: {"totalCount": issue["reactions"], "nodes": []},
             "comments": lambda info, **a: {"totalCount": issue["comments"], "nodes": []},
-            "closedByPullRequestsReferences": lambda info, **a: {
-                "totalCount": int(issue["linked"]),
-                "nodes": [],
-            },
+            "closedByPullRequestsReferences": lambda info, **a: page(
+                linked, a.get("first"), a.get("after")
+            ),
         }
 
+    def _issue_search(self, query: str, first: int | None, after: str | None) -> dict:
+        """The one issue search the crawl makes: issues of a repository closed after a day."""
+        match = ISSUE_SEARCH.fullmatch(query)
+        if match is None:
+            self.invalid_queries.append((query, ["unsupported issue search in the fake"]))
+            raise GraphQLFailure("INVALID", f"unsupported issue search: {query!r}")
+        repo = self.data.get(match["repo"]) or {"issues": []}
+        after_day = datetime.fromisoformat(match["day"]).replace(tzinfo=UTC) + timedelta(days=1)
+        closed = [
+            i
+            for i in repo["issues"]
+            if i["state"] == "CLOSED" and i["closedAt"] and parse_ts(i["closedAt"]) >= after_day
+        ]
+        return {"issueCount": len(closed), "repositoryCount": 0, **page([], first, after)}
+
     def _search(self, info: Any, query: str, type: str, first=None, after=None, **_: Any):
+        if type == "ISSUE":
+            return self._issue_search(query, first, after)
         if type != "REPOSITORY":
             return {"repositoryCount": 0, "issueCount": 0, "nodes": [], "pageInfo": {}}
         found = [r for r in self.data.values() if matches(r, query)]
@@ -204,7 +245,21 @@ class GitHubData(GitHubServer):
 
     def _nodes(self, info: Any, ids: list[str]):
         by_id = {r["id"]: r for r in self.data.values()}
+        key = info.path.key
+        self._missing += [(key, n, i) for n, i in enumerate(ids) if i not in by_id]
         return [self._repository(by_id[i]) if i in by_id else None for i in ids]
+
+    def _not_found(self) -> list[dict]:
+        """GitHub's errors for ids `nodes` could not resolve (the data keeps a null there)."""
+        return [
+            {
+                "type": "NOT_FOUND",
+                "path": [key, index],
+                "locations": [{"line": 1, "column": 1}],
+                "message": f"Could not resolve to a node with the global id of '{node_id}'.",
+            }
+            for key, index, node_id in self._missing
+        ]
 
     # --- execution ------------------------------------------------------------------------
 
@@ -217,6 +272,14 @@ class GitHubData(GitHubServer):
             return refusal
         variables = body.get("variables") or {}
         cost = max(1, round(requests_needed(document, variables) / 100))
+        if time.time() >= self.reset_at:  # a new hour: the budget is whole again
+            self.points_used, self.reset_at = 0, int(time.time()) + 3600
+        if self.points_used + cost > LIMIT:  # spent: refused as GitHub does (200, RATE_LIMITED)
+            self.rate_limited += 1
+            message = "API rate limit exceeded for user ID 1."
+            refusal = {"data": None, "errors": [{"type": "RATE_LIMITED", "message": message}]}
+            headers = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(self.reset_at)}
+            return 200, refusal, headers
         self.points_used += cost
         used = min(LIMIT, self.points_used)
         rate = {
@@ -233,13 +296,14 @@ class GitHubData(GitHubServer):
             "nodes": self._nodes,
             "rateLimit": lambda info, **a: rate,
         }
-        self._returned = 0
+        self._returned, self._missing = 0, []
         result = execute(self.schema, document, root, variable_values=variables)
         if self._returned > self.max_repositories:
             return 502, {"message": "Server Error"}, {}
         answer: dict[str, Any] = {"data": result.data}
-        if result.errors:
-            answer["errors"] = [formatted(e) for e in result.errors]
+        errors = [formatted(e) for e in result.errors or []] + self._not_found()
+        if errors:
+            answer["errors"] = errors
         headers = {
             "X-RateLimit-Limit": str(LIMIT),
             "X-RateLimit-Remaining": str(LIMIT - used),
@@ -292,8 +356,23 @@ class GitHubData(GitHubServer):
         headers |= {"ETag": etag, "Last-Modified": modified}
         given = {k.lower(): v for k, v in seen.headers.items()}
         if given.get("if-none-match") == etag:
-            return 304, "", headers  # GitHub: a 304 costs no primary rate limit
-        return 200, body, headers
+            return 304, "", headers | self._rest_budget()  # a 304 costs no primary rate limit
+        if time.time() >= self.rest_reset:
+            self.rest_remaining, self.rest_reset = LIMIT, int(time.time()) + 3600
+        if self.rest_remaining <= 0:  # spent: GitHub's primary-limit refusal
+            self.rate_limited += 1
+            body = {"message": "API rate limit exceeded for user ID 1.", "documentation_url": DOCS}
+            return 403, body, self._rest_budget()
+        self.rest_remaining -= 1
+        return 200, body, headers | self._rest_budget()
+
+    def _rest_budget(self) -> dict[str, str]:
+        return {
+            "X-RateLimit-Limit": str(LIMIT),
+            "X-RateLimit-Remaining": str(self.rest_remaining),
+            "X-RateLimit-Reset": str(self.rest_reset),
+            "X-RateLimit-Resource": "core",
+        }
 
     @property
     def graphql_requests(self) -> int:

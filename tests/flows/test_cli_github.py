@@ -26,7 +26,7 @@ def test_discover_then_issues(github: GitHubData, tmp_path: Path) -> None:
         app, ["--db", db, "discover", "--language", "python", "--min-stars", "1000"]
     )
     assert found.exit_code == 0, found.output
-    assert "repositories 1 · failed 0 · 2 requests" in found.output
+    assert "repositories 1 · failed 0 · 3 requests" in found.output  # + closed-issue counts
     assert rows(Path(db), "SELECT full_name FROM raw_github_repositories") == [("psf/requests",)]
 
     read = runner.invoke(
@@ -49,3 +49,6 @@ def test_without_a_token(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Capture
 def test_usage_errors() -> None:
     assert runner.invoke(app, ["issues", "--repo", "nope"]).exit_code == 2
     assert runner.invoke(app, ["discover", "--language", "cobol"]).exit_code == 2
+    negative = runner.invoke(app, ["discover", "--language", "go", "--min-stars", "-1"])
+    assert negative.exit_code == 2  # refused before any request: -1 used to plan forever
+    assert "--min-stars" in negative.output

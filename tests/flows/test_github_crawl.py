@@ -1,21 +1,34 @@
 """The github-crawl flow under Prefect against the data fake: a first crawl, an unchanged
-re-crawl that asks only what changed, the ledger run, what the `github` tag costs, and the
-request rate that parallel tasks share through one Prefect global rate limit."""
+re-crawl that asks only what changed, the ledger run, the `github` tag on every task that sends
+GitHub requests, and the request rate that parallel tasks share through one Prefect global
+rate limit."""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 from prefect import flow, task
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+from prefect.client.schemas.sorting import TaskRunSort
 
 from flows.github_crawl import github_crawl_flow
 from tasks import github_graphql
+from tasks.github import (
+    GITHUB_TAG,
+    crawl_issues,
+    discover_repositories,
+    fetch_issue,
+    refresh_health,
+    repo_dependents,
+)
 from tasks.github_graphql import RATE_LIMIT_FIELDS, GitHubTiming, GraphQLClient
 from tasks.github_http import GitHubConfig
 from tasks.github_limits import RATE_LIMIT_NAME, ensure_rate_limit
+from tasks.github_status import read_pull_status, require_github
 from tests.fakes.github_data import GitHubData
 from tests.github_source import FAST, count, rows
 
@@ -46,15 +59,45 @@ def test_first_crawl_then_an_unchanged_recrawl(github: GitHubData, tmp_path: Pat
     ]
 
 
-def test_the_github_tag_costs_little(github: GitHubData, tmp_path: Path) -> None:
+def test_every_task_that_sends_github_requests_carries_the_github_tag(
+    github: GitHubData, tmp_path: Path
+) -> None:
+    requesting = [fetch_issue, discover_repositories, refresh_health, crawl_issues]
+    requesting += [require_github, read_pull_status]
+    assert all(GITHUB_TAG in t.tags for t in requesting)
+    assert GITHUB_TAG not in repo_dependents.tags | ensure_rate_limit.tags  # no requests
     github.add_repository("o/r", 5000)
+    github.add_issues("o/r", 2)
     db = tmp_path / "w.duckdb"
-    github_crawl_flow(db, ["python"], 1000, timing=TIMING)  # warm
-    started = time.perf_counter()
+
     github_crawl_flow(db, ["python"], 1000, timing=TIMING)
-    elapsed = time.perf_counter() - started
-    print(f"github-crawl flow with three tagged tasks: {elapsed:.2f}s")
-    assert elapsed < 6.0
+
+    (run_id,) = rows(db, "SELECT run_id FROM ledger_runs WHERE kind = 'github-crawl'")[0]
+    tags = _task_run_tags(run_id, expected=4)  # unpaced here: no github-rate-limit task
+    assert tags == {
+        "github-discover": {"github"},
+        "github-dependents": set(),
+        "github-health": {"github"},
+        "github-issues": {"github"},
+    }
+
+
+def _task_run_tags(flow_run_id: str, expected: int) -> dict[str, set[str]]:
+    """Task name -> tags of a flow run's task runs, as the Prefect API recorded them (task
+    runs reach the API through events: read again until all have arrived, at most 30 s)."""
+    found: dict[str, set[str]] = {}
+    with get_client(sync_client=True) as client:
+        for _ in range(300):
+            runs = client.read_task_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[UUID(flow_run_id)])),
+                sort=TaskRunSort.EXPECTED_START_TIME_ASC,
+                limit=50,
+            )
+            found = {run.name.rsplit("-", 1)[0]: set(run.tags) for run in runs}
+            if len(found) >= expected:
+                break
+            time.sleep(0.1)
+    return found
 
 
 @task

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -9,6 +10,8 @@ import pytest
 
 from flows.build import build_flow
 from flows.pipeline import PipelineSummary, pipeline_flow
+from flows.score import score_flow
+from scoring.health import HEALTH_COMPONENTS
 from settings import Settings
 from warehouse import store
 from warehouse.tables import RAW_TABLES
@@ -176,3 +179,24 @@ def test_reader_sees_a_complete_database_after_the_run(warehouse):
         assert con.execute("SELECT count(*) FROM fct_priority").fetchone()[0] > 4
     finally:
         con.close()
+
+
+def test_scoring_configuration_reaches_the_scoring_models(warehouse, tmp_path):
+    """Health and priority settings change the scores (dbt hands a Python model only the
+    config keys it reads in a plain `dbt.config.get(...)`)."""
+    source, _ = warehouse
+    db = tmp_path / "copy.duckdb"
+    shutil.copyfile(source, db)
+    only_tests = {f"weight_{c}": 0.0 for c in HEALTH_COMPONENTS} | {"weight_tests": 1.0}
+    even = {"health": 1.0, "impact": 1.0, "solvability": 0.0, "urgency": 0.0, "redundancy": 0.0}
+    score_flow(db, only_tests, {}, even)
+    rows = query(
+        db,
+        "SELECT s.health, s.tests, s.impact, p.priority FROM fct_repo_scores s "
+        "JOIN fct_priority p USING (entity_id) WHERE s.kind = 'repo'",
+    )
+    assert rows
+    for health, tests, impact, priority in rows:
+        assert health == tests
+        assert priority == pytest.approx((health + impact) / 2)
+    assert {tests for _, tests, _, _ in rows} == {0.0, 1.0}  # repos with and without tests

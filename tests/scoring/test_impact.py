@@ -37,9 +37,11 @@ def test_adds_components_and_keeps_input_columns():
         "pagerank",
         "dependents",
         "downstream_reach",
+        "betweenness",
         "pagerank_component",
         "dependents_component",
         "reach_component",
+        "betweenness_component",
         "impact",
     ]
 
@@ -99,8 +101,9 @@ def test_impact_in_unit_interval_on_real_graph():
             "dependency_kind": ["runtime", "runtime", "runtime", "dev", "optional", "peer", "x"],
         }
     )
-    out = score_impact(graph_metrics(nodes, edges, 0.85), ImpactConfig())
-    for column in ("pagerank_component", "dependents_component", "reach_component", "impact"):
+    out = score_impact(graph_metrics(nodes, edges), ImpactConfig())
+    components = ("pagerank_component", "dependents_component", "reach_component")
+    for column in (*components, "betweenness_component", "impact"):
         values = out.get_column(column)
         assert values.null_count() == 0
         assert values.min() >= 0.0
@@ -121,6 +124,10 @@ def test_config_defaults():
     assert config.dependents_threshold == 1000.0
     assert config.reach_threshold == 10000.0
     assert (config.weight_pagerank, config.weight_dependents, config.weight_reach) == (1, 1, 1)
+    assert config.weight_betweenness == 0.5
+    assert config.betweenness_threshold == 1000.0
+    assert (config.reach_exact_max_nodes, config.reach_sketch_size) == (20_000, 32)
+    assert (config.betweenness_exact_max_nodes, config.betweenness_samples) == (2_000, 32)
 
 
 @pytest.mark.parametrize("damping", [0.0, 1.0, -0.1, 1.5])
@@ -142,7 +149,7 @@ def test_config_rejects_negative_weight():
 
 def test_config_rejects_unknown_key():
     with pytest.raises(ValidationError, match="extra_forbidden"):
-        ImpactConfig(weight_betweenness=1.0)
+        ImpactConfig(weight_closeness=1.0)
 
 
 def test_config_from_json_as_the_warehouse_reads_it():
@@ -151,3 +158,53 @@ def test_config_from_json_as_the_warehouse_reads_it():
     assert config.dependents_threshold == 1000.0
     with pytest.raises(ValidationError):
         ImpactConfig.model_validate_json('{"reach_treshold": 50}')
+
+
+def _with_betweenness(*rows: tuple) -> pl.DataFrame:
+    schema = {**SCHEMA, "betweenness": pl.Float64}
+    return pl.DataFrame(list(rows), schema=schema, orient="row")
+
+
+def test_betweenness_component_is_log_scaled_relative_to_the_most_central():
+    # T = 99: b / b_max = 1 scores 1; 9 / 99 of it scores log(10) / log(100) = 0.5; 0 scores 0
+    config = ROUND.model_copy(update={"betweenness_threshold": 99.0})
+    rows = [("a", 0.2, 0, 0, 0.99), ("b", 0.2, 0, 0, 0.09), ("c", 0.2, 0, 0, 0.0)]
+    out = score_impact(_with_betweenness(*rows), config)
+    assert _column(out, "betweenness_component") == pytest.approx([1.0, 0.5, 0.0])
+
+
+def test_betweenness_component_zero_when_no_node_is_between():
+    out = score_impact(_with_betweenness(("a", 0.5, 0, 0, 0.0), ("b", 0.5, 0, 0, 0.0)), ROUND)
+    assert out.get_column("betweenness_component").to_list() == [0.0, 0.0]
+
+
+def test_betweenness_weighs_into_impact():
+    # pagerank_component [1, 0], dependents and reach 0, betweenness_component [0, 1]
+    rows = [("a", 0.9, 0, 0, 0.0), ("b", 0.1, 0, 0, 0.5)]
+    config = ROUND.model_copy(update={"weight_betweenness": 2.0})
+    out = score_impact(_with_betweenness(*rows), config)
+    assert _column(out, "impact") == pytest.approx([1 / 5, 2 / 5])
+    off = score_impact(_with_betweenness(*rows), ROUND.model_copy(update={"weight_betweenness": 0}))
+    assert _column(off, "impact") == pytest.approx([1 / 3, 0.0])
+
+
+def test_missing_betweenness_drops_out_of_impact():
+    out = score_impact(_metrics(("a", 0.1, 9, 0), ("b", 0.5, 0, 99)), ROUND)
+    assert out.get_column("betweenness_component").null_count() == 2
+    assert _column(out, "impact") == pytest.approx([0.5 / 3, 2 / 3])
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("reach_sketch_size", 2),
+        ("reach_exact_max_nodes", -1),
+        ("betweenness_samples", 0),
+        ("betweenness_exact_max_nodes", -5),
+        ("betweenness_threshold", 0.0),
+        ("weight_betweenness", -0.5),
+    ],
+)
+def test_config_rejects_bad_graph_limits(field, value):
+    with pytest.raises(ValidationError, match=field):
+        ImpactConfig(**{field: value})

@@ -3,6 +3,7 @@ the request (recorded, the crawl goes on) instead of looping forever."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 
 from tasks.github import crawl_issues, discover_repositories, refresh_health
 from tasks.github_http import GitHubConfig, client_for, http_get
-from tests.fakes.github_data import GitHubData, graphql_rate_limited
+from tests.fakes.github_data import LIMIT, GitHubData, graphql_rate_limited
 from tests.fakes.github_server import Fault, gateway_error, primary_rate_limit
 from tests.github_source import FAST, count, rows
 
@@ -95,3 +96,40 @@ def test_rest_waits_a_primary_reset_past_the_retry_after_cap(github: GitHubData)
     assert response.json()["stargazers_count"] == 52000
     assert [s.status for s in github.seen("GET /repo")] == [403, 200]
     assert github.refused_early == []
+
+
+def test_a_spent_budget_is_waited_out_before_the_next_request(
+    github: GitHubData, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    _seed(github, 10)
+    github.points_used = LIMIT - 1  # the first query spends the hour's last point
+    github.reset_at = int(time.time()) + 2
+    reset = github.reset_at
+
+    result = discover_repositories.fn(tmp_path / "w.duckdb", ["go"], 1000, timing=FAST)
+
+    assert result.repositories == 10 and result.failed == 0
+    assert github.rate_limited == 0  # never refused: it waited before asking
+    assert [s.status for s in github.seen(GQL)] == [200, 200, 200]
+    assert result.usage.waited_s >= 0.5  # until the reset, 1-2 s after the start
+    err = " ".join(capsys.readouterr().err.split())  # the console wraps long lines
+    assert (
+        "primary rate limit spent (X-RateLimit-Remaining: 0); "
+        "waiting for the reset before the next request"
+    ) in err
+    assert time.time() >= reset
+
+
+def test_a_spent_budget_past_max_wait_fails_without_asking(
+    github: GitHubData, tmp_path: Path
+) -> None:
+    _seed(github, 3)
+    github.points_used = LIMIT - 1
+    timing = FAST.model_copy(update={"max_wait_s": 0.5})  # the reset is an hour away
+
+    result = discover_repositories.fn(tmp_path / "w.duckdb", ["go"], 1000, timing=timing)
+
+    assert result.failed == 1 and github.rate_limited == 0
+    assert github.graphql_requests == 1  # the probe only: nothing sent to be refused
+    failure = rows(tmp_path / "w.duckdb", "SELECT error FROM raw_github_fetch_failures")
+    assert "would wait" in failure[0][0] and "over the limit" in failure[0][0]

@@ -34,7 +34,7 @@ def test_secondary_limit_waits_retry_after_and_says_so(
     github.inject(GQL, secondary_limit(1, status=403))
     result = discover_repositories.fn(tmp_path / "w.duckdb", ["python"], 1000, timing=FAST)
     assert result.repositories == 10
-    assert github.graphql_requests == 3 and github.refused_early == []
+    assert github.graphql_requests == 4 and github.refused_early == []  # +1: closed counts
     assert result.usage.waited_s >= 1.0
     err = capsys.readouterr().err
     assert "waiting 1.0s: secondary rate limit (HTTP 403, Retry-After)" in err
@@ -46,7 +46,7 @@ def test_primary_exhaustion_waits_until_the_reset(github: GitHubData, tmp_path: 
     github.inject(GQL, primary_rate_limit(reset_in_s=1.0))
     result = discover_repositories.fn(tmp_path / "w.duckdb", ["python"], 1000, timing=FAST)
     assert result.repositories == 10 and github.refused_early == []
-    assert [s.status for s in github.seen(GQL)] == [403, 200, 200]
+    assert [s.status for s in github.seen(GQL)] == [403, 200, 200, 200]
 
 
 def test_graphql_rate_limited_in_a_200_answer(
@@ -55,7 +55,7 @@ def test_graphql_rate_limited_in_a_200_answer(
     _seed(github, 10)
     github.inject(GQL, Fault(status=None), graphql_rate_limited(reset_in_s=1.0))
     result = discover_repositories.fn(tmp_path / "w.duckdb", ["python"], 1000, timing=FAST)
-    assert result.repositories == 10 and github.graphql_requests == 3
+    assert result.repositories == 10 and github.graphql_requests == 4
     assert "GraphQL rate limit (RATE_LIMITED)" in capsys.readouterr().err
 
 
@@ -79,7 +79,8 @@ def test_search_pages_shrink_after_a_502(github: GitHubData, tmp_path: Path) -> 
     db = tmp_path / "w.duckdb"
     result = discover_repositories.fn(db, ["rust"], 1000, timing=FAST)
     assert result.repositories == 120 == count(db, "raw_github_repositories")
-    assert [s.status for s in github.seen(GQL)] == [200, 502, 200, 200, 200]
+    # probe, a page of 100 (502), three pages of 50, the closed counts of 100 + 20
+    assert [s.status for s in github.seen(GQL)] == [200, 502] + [200] * 5
 
 
 def test_truncated_json_is_retried(github: GitHubData, tmp_path: Path) -> None:
@@ -128,7 +129,8 @@ def test_a_killed_discovery_resumes_from_its_checkpoint(github: GitHubData, tmp_
     resumed = discover_repositories.fn(db, ["java"], 1000, timing=FAST)
 
     assert resumed.repositories == 150 and resumed.failed == 0
-    assert github.graphql_requests - before == 3  # the probe, then pages 3 and 4 only
+    # the probe, then pages 3 and 4 only, and their 150 closed-issue counts (100 a request)
+    assert github.graphql_requests - before == 5
     assert count(db, "raw_github_repositories") == 350
     assert count(db, "raw_github_fetch_failures") == 0
     scopes = rows(db, "SELECT scope FROM raw_github_cursors ORDER BY 1")
@@ -143,7 +145,7 @@ def test_a_secondary_limit_without_retry_after_waits_the_configured_minute(
     github.inject(GQL, Fault(status=403, body=message))
     timing = FAST.model_copy(update={"secondary_wait_s": 0.2})
     result = discover_repositories.fn(tmp_path / "w.duckdb", ["python"], 1000, timing=timing)
-    assert result.repositories == 3 and github.graphql_requests == 3
+    assert result.repositories == 3 and github.graphql_requests == 4
     assert (
         "waiting 0.2s: secondary rate limit (HTTP 403, no Retry-After)" in capsys.readouterr().err
     )
@@ -152,7 +154,7 @@ def test_a_secondary_limit_without_retry_after_waits_the_configured_minute(
 def test_an_issue_crawl_killed_after_one_batch_resumes_without_duplicates(
     github: GitHubData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tasks.github_store import GitHubStore
+    from warehouse.github_store import GitHubStore
 
     names = [f"o/r{i}" for i in range(120)]
     _seed(github, 120)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tasks.github import crawl_issues, discover_repositories, refresh_health
+from tasks.github import crawl_issues, discover_repositories, refresh_health, repo_dependents
 from tasks.github_discovery import StarRange
 from tests.fakes.github_data import GitHubData
 from tests.github_source import FAST, count, rows
@@ -42,7 +42,9 @@ def test_dependents_above_the_floor_keep_a_repository_fresh(
     github.data["o/depended"]["stargazerCount"] = 55
     github.data["o/tiny"]["stargazerCount"] = 41
 
-    health = refresh_health.fn(db, 1000, timing=FAST, min_dependents=100)
+    dependents = repo_dependents.fn(db)  # the flow reads them once and passes them on
+    assert dependents == {"o/depended": 500, "o/tiny": 3}
+    health = refresh_health.fn(db, 1000, timing=FAST, min_dependents=100, dependents=dependents)
 
     assert health.repositories == 2 and health.failed == 0
     assert rows(db, "SELECT full_name, stars FROM raw_github_repositories ORDER BY 1") == [
@@ -50,7 +52,9 @@ def test_dependents_above_the_floor_keep_a_repository_fresh(
         ("o/popular", 5000),
         ("o/tiny", 40),  # not refreshed
     ]
-    issues = crawl_issues.fn(db, None, 50, 1000, timing=FAST, min_dependents=100)
+    issues = crawl_issues.fn(
+        db, None, 50, 1000, timing=FAST, min_dependents=100, dependents=dependents
+    )
     assert issues.repositories == 2 and issues.issues == 6
     assert rows(db, "SELECT DISTINCT repo_full_name FROM raw_github_issues ORDER BY 1") == [
         ("o/depended",),

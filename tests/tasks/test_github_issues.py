@@ -38,6 +38,31 @@ def test_open_issues_with_their_signals(github: GitHubData, tmp_path: Path) -> N
     assert rows(db, "SELECT scope, done FROM raw_github_cursors") == [("issues:psf/requests", True)]
 
 
+def test_linked_pull_requests_are_stored_with_number_state_and_url(
+    github: GitHubData, tmp_path: Path
+) -> None:
+    github.add_repository("o/a", 3000)
+    github.add_issues("o/a", 2)
+    github.data["o/a"]["issues"][0]["linked"] = [
+        {"number": 7, "state": "MERGED"},
+        {"number": 9, "state": "CLOSED"},
+    ]
+    db = tmp_path / "w.duckdb"
+
+    crawl_issues.fn(db, ["o/a"], 50, timing=FAST)
+
+    found = rows(
+        db,
+        "SELECT number, linked_pull_requests, linked_pulls::VARCHAR "
+        "FROM raw_github_issues ORDER BY number",
+    )
+    assert found == [
+        (1, 2, '[{"number": 7, "state": "MERGED", "url": "https://github.com/o/a/pull/7"}, '
+               '{"number": 9, "state": "CLOSED", "url": "https://github.com/o/a/pull/9"}]'),
+        (2, 0, "[]"),
+    ]  # fmt: skip
+
+
 def test_many_repositories_per_request_and_max_issues(github: GitHubData, tmp_path: Path) -> None:
     _seed(github, 120, 8)
     db = tmp_path / "w.duckdb"
@@ -116,3 +141,20 @@ def test_recrawl_reads_every_change_past_max_issues(github: GitHubData, tmp_path
 
     assert changed.issues == 12
     assert rows(db, "SELECT count(*), min(state) FROM raw_github_issues") == [(12, "CLOSED")]
+
+
+def test_values_written_into_queries_are_valid_graphql_strings() -> None:
+    """One quoting helper for every value written into a document: quotes, backslashes,
+    newlines and control characters must come back from a GraphQL parser unchanged."""
+    from graphql import parse
+
+    from tasks.github_graphql import graphql_string
+    from tasks.github_health import closed_fields
+
+    for text in ["plain", 'say "hi"', "back\\slash", "two\nlines\r", "tab\tbell\x07", "é ✓ 𝄞"]:
+        document = parse(f"{{ f(a: {graphql_string(text)}) }}")
+        argument = document.definitions[0].selection_set.selections[0].arguments[0]
+        assert argument.value.value == text
+    fields = closed_fields(['o/we"ird\nname'], datetime(2026, 11, 1, tzinfo=UTC))
+    search = parse(f"{{ {fields} }}").definitions[0].selection_set.selections[0]
+    assert search.arguments[1].value.value.startswith('repo:o/we"ird\nname is:issue')

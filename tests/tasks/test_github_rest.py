@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from tasks.github import fetch_issue
 from tasks.github_http import GitHubConfig, client_for
-from tasks.github_rest import HttpCache, RestReader
+from tasks.github_rest import RestReader
 from tests.fakes.github_data import GitHubData
 from tests.github_source import count
+from warehouse.http_cache import HttpCache
 
 
 def _reader(db: Path) -> RestReader:
@@ -44,7 +46,7 @@ def test_many_pages_by_link_then_all_304(github: GitHubData, tmp_path: Path) -> 
 
     pages = list(_reader(db).pages(url, "issues"))
     assert [len(p) for p in pages] == [100, 100, 50]
-    assert count(db, "raw_github_http_cache") == 3
+    assert count(db, "raw_http_cache") == 3
 
     reader = _reader(db)
     again = list(reader.pages(url, "issues"))
@@ -61,3 +63,22 @@ def test_fetch_issue_reads_conditionally_with_a_warehouse(
     first, again = fetch_issue.fn(url, db), fetch_issue.fn(url, db)
     assert first == again and first.title == "Issue 2 of acme/core"
     assert [s.status for s in github.seen("GET /data-issue")] == [200, 304]
+
+
+def test_a_spent_rest_budget_is_waited_out_before_the_next_request(
+    github: GitHubData, tmp_path: Path, caplog
+) -> None:
+    github.add_repository("o/a", 3000)
+    github.add_repository("o/b", 3000)
+    github.rest_remaining, github.rest_reset = 1, int(time.time()) + 2
+    reset = github.rest_reset
+    reader = _reader(tmp_path / "w.duckdb")
+
+    first, _ = reader.get(f"{github.base_url}/repos/o/a", "repository")
+    second, _ = reader.get(f"{github.base_url}/repos/o/b", "repository")
+
+    assert (first["full_name"], second["full_name"]) == ("o/a", "o/b")
+    assert github.rate_limited == 0 and reader.requests == 2  # waited, never refused
+    assert [s.status for s in github.seen("GET /repo")] == [200, 200]
+    assert time.time() >= reset
+    assert "primary rate limit spent (X-RateLimit-Remaining: 0)" in caplog.text

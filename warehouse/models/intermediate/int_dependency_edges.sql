@@ -1,4 +1,5 @@
--- One row per edge dependent -> dependency, from repository manifests and installed metadata.
+-- One row per edge dependent -> dependency, from repository manifests, installed metadata and
+-- package registries.
 with repo_edges as (
     select
         repo_id as source_id,
@@ -25,10 +26,25 @@ package_edges as (
     from {{ ref('stg_python__requirements') }}
 ),
 
+registry_edges as (
+    select
+        source_package_id as source_id,
+        'package' as source_kind,
+        target_package_id as target_id,
+        ecosystem,
+        dependency_kind,
+        extra,
+        version_constraint,
+        'registry:' || ecosystem as declared_in
+    from {{ ref('stg_registry__dependencies') }}
+),
+
 unioned as (
     select * from repo_edges
     union all
     select * from package_edges
+    union all
+    select * from registry_edges
 ),
 
 final as (

@@ -14,7 +14,9 @@ INPUTS = ["repo_id", "commits_90d", "authors_365d", "authors_90d", "days_since_l
 
 def model(dbt, session):
     dbt.config(materialized="table", tags=["scoring"])
-    config = HealthConfig.model_validate_json(dbt.config.get("health_json") or "{}")
+    # dbt hands a Python model only the config keys it finds in a plain dbt.config.get(...)
+    health_json = dbt.config.get("health_json")
+    config = HealthConfig.model_validate_json(health_json or "{}")
     repos = dbt.ref("int_repos__unioned").pl().select(INPUTS)
     repos = repos.rename({"repo_id": "entity_id", "ci_signal": "has_ci"})
     return score_health(repos, config)

@@ -13,8 +13,12 @@ github_repos as (
     select * from {{ ref('stg_github__repositories') }}
 ),
 
+-- Packages whose metadata names their repository: installed distributions and registry packages
 distributions as (
     select package_id, canonical_repository_url from {{ ref('stg_python__distributions') }}
+    where canonical_repository_url is not null
+    union all
+    select package_id, canonical_repository_url from {{ ref('stg_registry__packages') }}
     where canonical_repository_url is not null
 ),
 

@@ -23,12 +23,21 @@ final as (
         packages.package_name as name,
         installed.version as installed_version,
         installed.package_id is not null as is_installed,
-        installed.summary,
+        packages.registry_version as latest_version,
+        -- what the installed metadata says, else what the registry says
+        coalesce(installed.summary, packages.registry_summary) as summary,
         installed.home_page,
-        installed.repository_url,
-        installed.canonical_repository_url,
-        installed.license,
+        coalesce(installed.repository_url, packages.registry_repository_url) as repository_url,
+        coalesce(
+            installed.canonical_repository_url, packages.registry_canonical_repository_url
+        ) as canonical_repository_url,
+        coalesce(installed.license, packages.registry_license) as license,
         installed.environment,
+        -- dependents as a dependents service counted them (null: none did, and
+        -- fct_repo_scores.dependents is the crawled graph's count; where set, it is this one)
+        packages.dependent_packages as service_dependent_packages,
+        packages.dependent_repos as service_dependent_repos,
+        packages.dependents_source,
         publishers.local_repo_id,
         publishers.github_repo_id
     from packages

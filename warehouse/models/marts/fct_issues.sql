@@ -62,6 +62,7 @@ final as (
         reactions + comments as engagement,
         author_association,
         linked_pull_requests,
+        linked_pulls,
         url,
         created_at,
         updated_at,

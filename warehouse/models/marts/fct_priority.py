@@ -1,4 +1,10 @@
-"""The ranked queue: PriorityScore per entity with every term beside it (scoring/priority.py)."""
+"""The ranked queue: PriorityScore per entity with every term beside it (scoring/priority.py).
+
+Redundancy comes from the last `globallm redundancy` run of the entity's language
+(raw_redundancy_scores); an entity it never assessed keeps a null term, which drops out.
+"""
+
+import polars as pl
 
 from scoring.priority import PriorityWeights, score_priority
 
@@ -8,6 +14,16 @@ COLUMNS = ["rank", "entity_id", "kind", "name", "source", "language", "priority"
 
 def model(dbt, session):
     dbt.config(materialized="table", tags=["scoring"])
-    weights = PriorityWeights.model_validate_json(dbt.config.get("priority_json") or "{}")
+    # dbt hands a Python model only the config keys it finds in a plain dbt.config.get(...)
+    priority_json = dbt.config.get("priority_json")
+    weights = PriorityWeights.model_validate_json(priority_json or "{}")
     scores = dbt.ref("fct_repo_scores").pl()
+    redundancy = (
+        dbt.source("raw", "raw_redundancy_scores")
+        .pl()
+        .select("entity_id", pl.col("redundancy").cast(pl.Float64))
+    )
+    scores = scores.drop("redundancy", strict=False).join(
+        redundancy, on="entity_id", how="left", maintain_order="left"
+    )
     return score_priority(scores, weights).select(COLUMNS)

@@ -1,5 +1,7 @@
 -- One row per scored entity: each repository (local or GitHub), and each package no known
--- repository publishes (a published package is scored as its repository).
+-- repository publishes (a published package is scored as its repository). `dependents` is
+-- a dependents service's count where one was configured, else the crawled graph's
+-- (`dependents_source`: 'service' | 'graph'); impact's dependents component uses the same.
 with repos as (
     select * from {{ ref('dim_repos') }}
 ),
@@ -13,7 +15,12 @@ health as (
 ),
 
 graph as (
-    select * from {{ ref('int_graph_scores') }}
+    select
+        scores.*,
+        case when nodes.service_dependents is not null then 'service' else 'graph' end
+            as dependents_source
+    from {{ ref('int_graph_scores') }} as scores
+    left join {{ ref('int_graph_nodes') }} as nodes on scores.entity_id = nodes.entity_id
 ),
 
 repo_rows as (
@@ -32,11 +39,17 @@ repo_rows as (
         health.health,
         graph.pagerank,
         graph.dependents,
+        graph.dependents_source,
         graph.downstream_reach,
         graph.pagerank_component,
         graph.dependents_component,
         graph.reach_component,
-        graph.impact
+        graph.impact,
+        graph.betweenness,
+        graph.betweenness_component,
+        graph.reach_method,
+        graph.betweenness_method,
+        graph.betweenness_samples
     from repos
     left join health on repos.repo_id = health.entity_id
     left join graph on coalesce(repos.package_id, repos.repo_id) = graph.entity_id
@@ -47,7 +60,11 @@ package_rows as (
         packages.package_id as entity_id,
         'package' as kind,
         packages.name,
-        case when packages.is_installed then 'environment' else 'manifest' end as source,
+        case
+            when packages.is_installed then 'environment'
+            when packages.latest_version is not null then 'registry'
+            else 'manifest'
+        end as source,
         case packages.ecosystem
             when 'pypi' then 'Python' when 'npm' then 'JavaScript'
             when 'golang' then 'Go' when 'cargo' then 'Rust'
@@ -61,11 +78,17 @@ package_rows as (
         null::double as health,
         graph.pagerank,
         graph.dependents,
+        graph.dependents_source,
         graph.downstream_reach,
         graph.pagerank_component,
         graph.dependents_component,
         graph.reach_component,
-        graph.impact
+        graph.impact,
+        graph.betweenness,
+        graph.betweenness_component,
+        graph.reach_method,
+        graph.betweenness_method,
+        graph.betweenness_samples
     from packages
     inner join graph on packages.package_id = graph.entity_id
     where packages.local_repo_id is null and packages.github_repo_id is null

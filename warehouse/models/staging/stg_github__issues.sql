@@ -15,6 +15,12 @@ renamed as (
         coalesce(comments, 0) as comments,
         author_association,
         coalesce(linked_pull_requests, 0) as linked_pull_requests,
+        coalesce(
+            from_json(
+                linked_pulls, '[{"number": "INTEGER", "state": "VARCHAR", "url": "VARCHAR"}]'
+            ),
+            []
+        ) as linked_pulls,
         url,
         created_at,
         updated_at,

@@ -33,7 +33,8 @@ renamed as (
         latest_tag,
         head_sha,
         as_of,
-        crawled_at
+        crawled_at,
+        readme_excerpt
     from source
 ),
 

@@ -2,7 +2,12 @@
 cursors (raw_github_cursors), and failures to retry next time (raw_github_fetch_failures).
 
 Each page lands its rows before its cursor, both upserted by primary key, so a crawl killed
-between the two re-reads one page and lands nothing twice. Connections are held per page only.
+between the two re-reads one page and lands nothing twice. Discovery's rows carry no
+`issues_closed_90d` (a separate issue search counts it), so landing them keeps the stored
+count. Connections are held per page only. A renamed repository (same node_id, new name)
+takes its old name's row, issues, issue cursor and failure rows along. The selection rule
+itself (stars OR dependents) is the crawl's: this module hands out the facts it needs
+(stars, and dependents as the last build scored them).
 """
 
 from __future__ import annotations
@@ -11,7 +16,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from tasks.github_discovery import passes_filter
 from warehouse import store
 
 
@@ -43,6 +47,28 @@ class GitHubStore:
                 self._cursor(con, f"issues:{full_name}", None, since, True)
                 self._clear_failure(con, f"issues:{full_name}")
 
+    def save_closed(self, counts: dict[str, int]) -> None:
+        """Issues closed in 90 days of repositories already landed (full_name -> count)."""
+        if not counts:
+            return
+        with store.connect(self.db_path) as con:
+            con.execute(
+                "UPDATE raw_github_repositories r SET issues_closed_90d = n.closed FROM "
+                "(SELECT unnest(?) AS full_name, unnest(?) AS closed) n "
+                "WHERE r.full_name = n.full_name",
+                [list(counts), list(counts.values())],
+            )
+
+    def closed_unknown(self) -> list[str]:
+        """Repositories whose count of issues closed in 90 days is not known yet (found by a
+        discovery killed before it asked, or one GitHub gave no count for), to ask next time."""
+        with store.connect(self.db_path) as con:
+            rows = con.execute(
+                "SELECT full_name FROM raw_github_repositories "
+                "WHERE issues_closed_90d IS NULL ORDER BY full_name"
+            ).fetchall()
+        return [r[0] for r in rows]
+
     def save_repos(self, rows: list[dict]) -> None:
         with store.connect(self.db_path) as con:
             self._land_repos(con, rows)
@@ -61,12 +87,26 @@ class GitHubStore:
                     [scope, error[:2000], store.now()],
                 )
 
-    def finish_discovery(
-        self, languages: Sequence[str], min_stars: int, at: datetime, full: bool
-    ) -> None:
-        """A discovery that went through: drop its page checkpoints, remember when it ran
-        (and when the last full one did)."""
+    def clear_failures(self, scopes: Sequence[str]) -> None:
+        """Forget the failures of scopes read successfully since (e.g. found unchanged)."""
+        if not scopes:
+            return
         with store.connect(self.db_path) as con:
+            con.execute(
+                "DELETE FROM raw_github_fetch_failures WHERE scope IN (SELECT unnest(?))",
+                [list(scopes)],
+            )
+
+    def finish_discovery(
+        self, languages: Sequence[str], min_stars: int, at: datetime, full: bool, plan: str = ""
+    ) -> None:
+        """A discovery that went through: drop its page checkpoints and its plan day (`plan`:
+        the key given to `plan_day`), remember when it ran (and when the last full one did)."""
+        with store.connect(self.db_path) as con:
+            if plan:
+                con.execute(
+                    "DELETE FROM raw_github_cursors WHERE scope = ?", [f"discover-plan:{plan}"]
+                )
             for language in languages:
                 con.execute(
                     "DELETE FROM raw_github_cursors WHERE scope LIKE ?",
@@ -88,36 +128,49 @@ class GitHubStore:
             ).fetchall()
         return min(r[0] for r in rows) if len(rows) == len(scopes) else None
 
-    def known_repositories(
-        self, min_stars: int, older_than_h: float = 0.0, min_dependents: int | None = None
-    ) -> list[tuple[str, str]]:
-        """(full_name, node_id) of GitHub repositories in the warehouse that pass the filter
-        (stars > min_stars OR dependents > min_dependents, dependents as the last build scored
-        them: 0 before one), read more than `older_than_h` hours ago."""
+    def known_repositories(self, older_than_h: float = 0.0) -> list[tuple[str, str, int | None]]:
+        """(full_name, node_id, stars) of the GitHub repositories in the warehouse read more
+        than `older_than_h` hours ago."""
         with store.connect(self.db_path) as con:
-            scored = con.execute(
-                "SELECT count(*) FROM information_schema.tables "
-                "WHERE table_schema = 'main' AND table_name = 'fct_repo_scores'"
-            ).fetchone()[0]
-            dependents = (
-                "(SELECT max(s.dependents) FROM fct_repo_scores s "
-                "WHERE s.entity_id = 'github:' || lower(r.full_name))"
-                if scored and min_dependents is not None
-                else "0"
-            )
             rows = con.execute(
-                f"SELECT full_name, node_id, stars, {dependents} FROM raw_github_repositories r "
+                "SELECT full_name, node_id, stars FROM raw_github_repositories "
                 "WHERE node_id IS NOT NULL "
                 "AND fetched_at <= now() - to_microseconds(CAST(? * 3.6e9 AS BIGINT)) "
                 "ORDER BY full_name",
                 [older_than_h],
             ).fetchall()
-        floor = min_dependents if min_dependents is not None else 2**62
-        return [
-            (name, node)
-            for name, node, stars, deps in rows
-            if passes_filter(stars, deps, min_stars, floor)
-        ]
+        return [(name, node, stars) for name, node, stars in rows]
+
+    def dependents(self) -> dict[str, int]:
+        """full_name (lower case) -> dependents of the GitHub repositories the last build
+        scored with any (the dependents service's count where there is one, else the graph's:
+        fct_repo_scores.dependents); empty before a build."""
+        with store.connect(self.db_path) as con:
+            scored = con.execute(
+                "SELECT count(*) FROM information_schema.tables "
+                "WHERE table_schema = 'main' AND table_name = 'fct_repo_scores'"
+            ).fetchone()[0]
+            if not scored:
+                return {}
+            rows = con.execute(
+                "SELECT substr(entity_id, 8), max(dependents) FROM fct_repo_scores "
+                "WHERE entity_id LIKE 'github:%' AND dependents > 0 GROUP BY 1"
+            ).fetchall()
+        return {name: int(count) for name, count in rows}
+
+    def plan_day(self, key: str, today: datetime) -> datetime:
+        """The day a discovery plan was first made with (date-split ranges depend on it): the
+        stored one while that discovery is unfinished, else `today`, stored."""
+        scope = f"discover-plan:{key}"
+        with store.connect(self.db_path) as con:
+            row = con.execute(
+                "SELECT since FROM raw_github_cursors WHERE scope = ? AND since IS NOT NULL",
+                [scope],
+            ).fetchone()
+            if row:
+                return row[0]
+            self._cursor(con, scope, None, today, False)
+        return today
 
     def issue_cursors(self, names: Sequence[str]) -> dict[str, datetime]:
         with store.connect(self.db_path) as con:
@@ -149,15 +202,44 @@ class GitHubStore:
     @staticmethod
     def _land_repos(con, rows: list[dict]) -> None:
         """Upsert repositories; one renamed since (same node_id, new name) replaces its old row
-        instead of becoming a second one."""
-        renamed = [(r["node_id"], r["repo_id"]) for r in rows if r.get("node_id")]
+        instead of becoming a second one, and its issues, issue cursor and failures move along."""
+        renamed = [(r["node_id"], r["repo_id"], r["full_name"]) for r in rows if r.get("node_id")]
         if renamed:
+            new = {
+                "node_id": [n for n, _, _ in renamed],
+                "repo_id": [i for _, i, _ in renamed],
+                "full_name": [f for _, _, f in renamed],
+            }
+            moved = con.execute(
+                "SELECT r.full_name, n.full_name FROM raw_github_repositories r JOIN "
+                "(SELECT unnest(?) AS node_id, unnest(?) AS repo_id, unnest(?) AS full_name) n "
+                "ON r.node_id = n.node_id AND r.repo_id <> n.repo_id",
+                [new["node_id"], new["repo_id"], new["full_name"]],
+            ).fetchall()
+            for old, current in moved:
+                GitHubStore._move_name(con, old, current)
             con.execute(
                 "DELETE FROM raw_github_repositories r USING (SELECT unnest(?) AS node_id, "
                 "unnest(?) AS repo_id) n WHERE r.node_id = n.node_id AND r.repo_id <> n.repo_id",
-                [[n for n, _ in renamed], [i for _, i in renamed]],
+                [new["node_id"], new["repo_id"]],
             )
         store.land(con, "raw_github_repositories", rows)
+
+    @staticmethod
+    def _move_name(con, old: str, new: str) -> None:
+        """Carry a renamed repository's issues, `issues:` cursor and `repo:`/`issues:`
+        failures from its old name to its new one (what the new name already has wins)."""
+        con.execute(
+            "UPDATE raw_github_issues SET repo_full_name = ? WHERE repo_full_name = ?", [new, old]
+        )
+        for table in ("raw_github_cursors", "raw_github_fetch_failures"):
+            for prefix in ("repo:", "issues:"):
+                con.execute(
+                    f"UPDATE {table} SET scope = ? WHERE scope = ? "
+                    f"AND NOT EXISTS (SELECT 1 FROM {table} WHERE scope = ?)",
+                    [prefix + new, prefix + old, prefix + new],
+                )
+                con.execute(f"DELETE FROM {table} WHERE scope = ?", [prefix + old])
 
     @staticmethod
     def _cursor(con, scope: str, cursor: str | None, since: datetime | None, done: bool) -> None:
