@@ -8,7 +8,7 @@ import pytest
 
 from scoring.betweenness import betweenness
 from scoring.graph import graph_metrics
-from tests.scoring.test_graph_pagerank import random_frames
+from tests.scoring.graph_frames import random_frames, structural_networkx
 
 
 def _random_dag(n: int, m: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -31,13 +31,7 @@ def _networkx(n: int, source: np.ndarray, target: np.ndarray) -> np.ndarray:
 def test_exact_agrees_with_networkx_on_graphs_with_cycles(n, m, seed):
     nodes, edges = random_frames(n, m, seed)
     frame = graph_metrics(nodes, edges)
-    structural = edges.filter(
-        edges.get_column("dependency_kind").is_in(["runtime", "build", "peer"])
-        & (edges.get_column("source_id") != edges.get_column("target_id"))
-    )
-    graph = nx.DiGraph()
-    graph.add_nodes_from(nodes.get_column("entity_id").to_list())
-    graph.add_edges_from(structural.select("source_id", "target_id").iter_rows())
+    graph = structural_networkx(nodes, edges)
     expected = nx.betweenness_centrality(graph, normalized=True)
     ours = dict(frame.select("entity_id", "betweenness").iter_rows())
     assert max(abs(ours[k] - expected[k]) for k in expected) < 1e-9

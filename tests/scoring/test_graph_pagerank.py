@@ -4,30 +4,12 @@ from __future__ import annotations
 
 import networkx as nx
 import numpy as np
-import polars as pl
 import pytest
 
 from scoring.graph import build_graph, graph_metrics, to_networkx
 from scoring.impact import ImpactConfig
 from scoring.pagerank import pagerank
-
-KINDS = np.array(["runtime", "dev", "optional", "peer", "build", "indirect"])
-
-
-def random_frames(n: int, m: int, seed: int) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Random multigraph edges: duplicates, self-loops, cycles, dangling and isolated nodes."""
-    rng = np.random.default_rng(seed)
-    ids = [f"n{i}" for i in range(n)]
-    source, target = rng.integers(0, n, m), rng.integers(0, n, m)
-    nodes = pl.DataFrame({"entity_id": ids})
-    edges = pl.DataFrame(
-        {
-            "source_id": [ids[i] for i in source],
-            "target_id": [ids[i] for i in target],
-            "dependency_kind": rng.choice(KINDS, size=m).tolist(),
-        }
-    )
-    return nodes, edges
+from tests.scoring.graph_frames import random_frames
 
 
 @pytest.mark.parametrize(("n", "m", "seed"), [(50, 60, 1), (300, 900, 2), (1000, 1500, 3)])

@@ -9,7 +9,7 @@ import pytest
 from scoring.graph import graph_metrics
 from scoring.impact import ImpactConfig
 from scoring.reach import downstream_reach, relative_error, topological_levels
-from tests.scoring.test_graph_pagerank import random_frames
+from tests.scoring.graph_frames import random_frames, structural_networkx
 
 
 def _random_dag(n: int, m: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -31,13 +31,7 @@ def _networkx_reach(n: int, source: np.ndarray, target: np.ndarray) -> np.ndarra
 def test_exact_agrees_with_networkx_ancestors_on_graphs_with_cycles(n, m, seed):
     nodes, edges = random_frames(n, m, seed)
     frame = graph_metrics(nodes, edges)
-    structural = edges.filter(
-        edges.get_column("dependency_kind").is_in(["runtime", "build", "peer"])
-        & (edges.get_column("source_id") != edges.get_column("target_id"))
-    )
-    graph = nx.DiGraph()
-    graph.add_nodes_from(nodes.get_column("entity_id").to_list())
-    graph.add_edges_from(structural.select("source_id", "target_id").iter_rows())
+    graph = structural_networkx(nodes, edges)
     ours = dict(frame.select("entity_id", "downstream_reach").iter_rows())
     assert ours == {v: len(nx.ancestors(graph, v)) for v in graph}
     assert set(frame.get_column("reach_method")) == {"exact"}
