@@ -28,6 +28,7 @@ from scoring.redundancy import (
 from tasks.api_surface import api_surface
 from tasks.dbt import dbt_build
 from tasks.embeddings import embed_texts
+from tasks.progress import progress_steps
 from warehouse import redundancy_queries, store
 
 STORED = ["entity_id", "name", "kind", "similarity", "api_overlap", "keep_entity_id",
@@ -68,17 +69,20 @@ def redundancy_flow(
         project_text(name, summary, readme, settings.readme_chars)
         for name, summary, readme in projects.select("name", "summary", "readme_excerpt").rows()
     ]
-    embeddings = embed_texts(texts, use_model=use_model)
+    with progress_steps(f"Embedding {len(texts)} {language} projects", 1) as advance:
+        embeddings = embed_texts(texts, use_model=use_model)
+        advance(embeddings.method)
     cut = threshold if threshold is not None else settings.threshold_for(embeddings.method)
     pairs = candidate_pairs(embeddings.matrix, cut, settings.block_size)
     pairs = drop_same_project(pairs, projects["project_key"].to_list())
     paired = sorted(set(pairs["left"].to_list()) | set(pairs["right"].to_list()))
     paths = projects["path"].to_list()
-    surfaces = {
-        row: api_surface(Path(paths[row]), settings.max_api_files, max_file_bytes)
-        for row in paired
-        if paths[row] and Path(paths[row]).is_dir()
-    }
+    checkouts = [row for row in paired if paths[row] and Path(paths[row]).is_dir()]
+    surfaces = {}
+    with progress_steps("Reading public APIs (tree-sitter)", len(checkouts)) as advance:
+        for row in checkouts:
+            surfaces[row] = api_surface(Path(paths[row]), settings.max_api_files, max_file_bytes)
+            advance(Path(paths[row]).name)
     pairs = with_api_overlap(pairs, {row: surface.names for row, surface in surfaces.items()})
     assessed = assess(projects, pairs, settings, store.now())
     parsed = {row: s.files_parsed for row, s in surfaces.items()}

@@ -113,6 +113,7 @@ def test_output_says_fallback_first_and_recommends(assessed):
     _, _, output, _ = assessed
     assert output.splitlines()[0] == FALLBACK_NOTICE
     assert "4 python projects" in output
+    assert "Reading public APIs (tree-sitter)" in output  # progress of the longer steps
     lines = {line.split("│")[2].strip(): line for line in output.splitlines() if "│" in line}
     assert "keep" in lines["fetchy"]
     assert "archive candidate" in lines["grabby"]
