@@ -242,13 +242,19 @@ def prefer_service_dependents(metrics: pl.DataFrame, counts: pl.DataFrame) -> pl
     """`dependents` as a dependents service counted them where it did (`counts`: entity_id,
     service_dependents, null where none did), else as the crawled graph counts them. The
     service sees the whole registry, the graph only what was crawled, so its count is the
-    better one where there is one (fct_repo_scores says which in `dependents_source`)."""
+    better one where there is one; `dependents_source` says which ('service' | 'graph')."""
     service = counts.select(
         pl.col("entity_id").cast(pl.String),
         pl.col("service_dependents").cast(pl.Int64),
     ).unique("entity_id", keep="first")
     return (
         metrics.join(service, on="entity_id", how="left")
-        .with_columns(pl.coalesce("service_dependents", "dependents").alias("dependents"))
+        .with_columns(
+            pl.coalesce("service_dependents", "dependents").alias("dependents"),
+            pl.when(pl.col("service_dependents").is_not_null())
+            .then(pl.lit("service"))
+            .otherwise(pl.lit("graph"))
+            .alias("dependents_source"),
+        )
         .drop("service_dependents")
     )

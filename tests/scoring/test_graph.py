@@ -8,7 +8,13 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from scoring.graph import METRICS_SCHEMA, build_graph, graph_metrics, to_networkx
+from scoring.graph import (
+    METRICS_SCHEMA,
+    build_graph,
+    graph_metrics,
+    prefer_service_dependents,
+    to_networkx,
+)
 from scoring.impact import ImpactConfig
 
 EDGE_SCHEMA = {"source_id": pl.String, "target_id": pl.String, "dependency_kind": pl.String}
@@ -233,3 +239,10 @@ def test_empty_graph_returns_empty_frame_with_columns():
     frame = graph_metrics(_nodes(), _edges())
     assert frame.height == 0
     assert frame.schema == pl.Schema(METRICS_SCHEMA)
+
+
+def test_a_services_dependents_count_wins_and_says_so():
+    metrics = pl.DataFrame({"entity_id": ["a", "b"], "dependents": [3, 1]})
+    counts = pl.DataFrame({"entity_id": ["a", "b"], "service_dependents": [90_000, None]})
+    out = prefer_service_dependents(metrics, counts).sort("entity_id")
+    assert out.rows() == [("a", 90_000, "service"), ("b", 1, "graph")]

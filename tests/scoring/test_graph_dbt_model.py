@@ -6,7 +6,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from scoring.graph import graph_metrics
+from scoring.graph import graph_metrics, prefer_service_dependents
 from scoring.impact import ImpactConfig, score_impact
 from tasks.dbt import invoke
 
@@ -52,7 +52,9 @@ def test_model_writes_every_metric_and_how_it_was_made(graph_db):
     db, nodes, edges = graph_db
     config = ImpactConfig(reach_threshold=10, dependents_threshold=10)
     table = _run(db, config)
-    expected = score_impact(graph_metrics(nodes, edges, config), config).sort("entity_id")
+    counts = nodes.with_columns(service_dependents=pl.lit(None, dtype=pl.Int64))
+    metrics = prefer_service_dependents(graph_metrics(nodes, edges, config), counts)
+    expected = score_impact(metrics, config).sort("entity_id")
     assert table.columns == expected.columns
     assert table.select("entity_id", "dependents", "downstream_reach").rows() == [
         ("app", 0, 0),
@@ -68,6 +70,7 @@ def test_model_writes_every_metric_and_how_it_was_made(graph_db):
             expected.get_column(column).to_list()
         )
     assert set(table.get_column("reach_method")) == {"exact"}
+    assert set(table.get_column("dependents_source")) == {"graph"}  # no service configured
     assert set(table.get_column("betweenness_method")) == {"exact"}
     assert set(table.get_column("betweenness_samples")) == {7}
     assert table.get_column("impact").is_between(0, 1).all()

@@ -60,12 +60,17 @@ def test_the_top_star_range_stays_open_and_resumes(
     _no_leftovers(db)
 
 
-def test_date_split_ranges_resume_and_reach_new_repositories(
-    github: GitHubData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _same_stars_rust(github: GitHubData) -> None:
+    """1,500 repositories with one star count: only creation-date ranges can split them."""
     start = datetime(2015, 1, 1, tzinfo=UTC)
     for i in range(1500):
         github.add_repository(f"o/same{i}", 5000, "Rust", createdAt=iso(start + timedelta(days=i)))
+
+
+def test_date_split_ranges_resume_and_reach_new_repositories(
+    github: GitHubData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _same_stars_rust(github)
     db = tmp_path / "w.duckdb"
     first = _killed_after_pages(db, "rust", 2, monkeypatch)
     time.sleep(1.1)  # a later second: the ranges must not end at "now"
@@ -81,9 +86,7 @@ def test_date_split_ranges_resume_and_reach_new_repositories(
 def test_a_resume_on_the_next_utc_day_keeps_the_planned_ranges(
     github: GitHubData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    start = datetime(2015, 1, 1, tzinfo=UTC)
-    for i in range(1500):
-        github.add_repository(f"o/same{i}", 5000, "Rust", createdAt=iso(start + timedelta(days=i)))
+    _same_stars_rust(github)
     db = tmp_path / "w.duckdb"
     monday = datetime(2026, 11, 23, 23, 59, tzinfo=UTC)
     first = _killed_after_pages(db, "rust", 2, monkeypatch, today=monday)

@@ -15,12 +15,7 @@ health as (
 ),
 
 graph as (
-    select
-        scores.*,
-        case when nodes.service_dependents is not null then 'service' else 'graph' end
-            as dependents_source
-    from {{ ref('int_graph_scores') }} as scores
-    left join {{ ref('int_graph_nodes') }} as nodes on scores.entity_id = nodes.entity_id
+    select * from {{ ref('int_graph_scores') }}
 ),
 
 repo_rows as (
