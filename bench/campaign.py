@@ -38,16 +38,16 @@ from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 
 import flows.campaign as campaign_module  # noqa: E402
 import flows.campaign_repository as repository_module  # noqa: E402
-import tasks.git as git_module  # noqa: E402
-import tasks.sandbox as sandbox_module  # noqa: E402
+import tasks.campaign.sandbox as sandbox_module  # noqa: E402
+import tasks.local.git as git_module  # noqa: E402
 from bench.machine import machine  # noqa: E402
 from flows.campaign import campaign_run_flow  # noqa: E402
 from flows.campaign_repository import CampaignPolicy  # noqa: E402
-from flows.heartbeats import heartbeats_off_when_embedded  # noqa: E402
-from flows.ledger_hooks import record_state  # noqa: E402
+from flows.runtime.heartbeats import heartbeats_off_when_embedded  # noqa: E402
+from flows.runtime.ledger_hooks import record_state  # noqa: E402
 from settings import CrawlSettings  # noqa: E402
 from tests.campaign_repos import make_campaign_repo  # noqa: E402
-from warehouse import store  # noqa: E402
+from warehouse.io import store  # noqa: E402
 
 IMPORT_S = time.perf_counter() - _IMPORT_STARTED
 
@@ -181,7 +181,8 @@ def instrument(probe: Probe) -> None:
     repository_module.run_suite = suite
     sandbox_module.run_suite = suite  # rerun_failures calls it through its own module
     sandbox_module._execute = probe.wrap_execute(sandbox_module._execute)
-    # only the subflow's own calls: tasks.git calls remove_worktree too, inside the timed tasks
+    # only the subflow's own calls: tasks.local.git calls remove_worktree too, inside the
+    # timed tasks
     git_view = types.SimpleNamespace(**vars(git_module))
     git_view.remove_worktree = probe.wrap("remove_worktree", git_module.remove_worktree)
     repository_module.git = git_view

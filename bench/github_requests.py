@@ -22,9 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tasks.github import crawl_issues, discover_repositories, refresh_health  # noqa: E402
-from tasks.github_discovery import LANGUAGES  # noqa: E402
-from tasks.github_graphql import GitHubTiming  # noqa: E402
+from tasks.github.crawl import crawl_issues, discover_repositories, refresh_health  # noqa: E402
+from tasks.github.discovery import LANGUAGES  # noqa: E402
+from tasks.github.graphql import GitHubTiming  # noqa: E402
 from tests.fakes.github_data import GitHubData  # noqa: E402
 from tests.fakes.github_server import load_schema  # noqa: E402
 

@@ -16,20 +16,16 @@ from fixers.lifecycle import Change, ChangeState, Next, RolloutLimits, next_stat
 from fixers.plan import Batch, PlanItem, make_batches
 from fixers.pr_body import render_pr_body
 from fixers.verification import SuiteSummary, Verification
-from flows.ledger_hooks import LEDGER_HOOKS
-from flows.once import once
-from tasks import git
-from tasks.ledger import count_changes, record_change
-from tasks.pulls import (
-    ProviderError,
-    auto_merge_github,
-    merge_local,
-    publish_github,
-    publish_local,
-)
-from tasks.recipes import AppliedBatch, apply_batch
-from tasks.repo_state import Base, guard_branch, prepare_base
-from tasks.sandbox import Limits, rerun_failures, run_suite
+from flows.runtime.ledger_hooks import LEDGER_HOOKS
+from flows.runtime.once import once
+from tasks.campaign.recipes import AppliedBatch, apply_batch
+from tasks.campaign.repo_state import Base, guard_branch, prepare_base
+from tasks.campaign.sandbox import Limits, rerun_failures, run_suite
+from tasks.local import git
+from tasks.pulls.github import auto_merge_github, publish_github
+from tasks.pulls.local import merge_local, publish_local
+from tasks.pulls.provider import ProviderError
+from tasks.store.ledger import count_changes, record_change
 
 # Roll-out limits are counted in the ledger; one campaign's repositories share this process.
 _ROLLOUT = threading.Lock()

@@ -10,12 +10,12 @@ from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import BaseModel
 
-from flows.ledger_hooks import LEDGER_HOOKS
-from tasks.landing import count_rows, land_crawl_failure, land_environment, land_repository
-from tasks.local_repos import crawl_repository, find_repositories
+from flows.runtime.ledger_hooks import LEDGER_HOOKS
+from tasks.local.python_env import read_environment
+from tasks.local.repos import crawl_repository, find_repositories
 from tasks.progress import progress_steps
-from tasks.python_env import read_environment
-from warehouse.tables import RAW_TABLES
+from tasks.store.landing import count_rows, land_crawl_failure, land_environment, land_repository
+from warehouse.io.tables import RAW_TABLES
 
 
 class CrawlSummary(BaseModel):

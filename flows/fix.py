@@ -11,11 +11,11 @@ from prefect.runtime import flow_run
 from pydantic import BaseModel
 
 from flows.campaign_repository import CampaignPolicy, repository_flow
-from flows.heartbeats import call_subflow
-from flows.ledger_hooks import LEDGER_HOOKS
-from tasks.ledger import record_llm_calls, record_plan_items
-from tasks.llm_fix import IssueSpec, propose_edits
-from tasks.recipes import PlanScope, plan_repository
+from flows.runtime.heartbeats import call_subflow
+from flows.runtime.ledger_hooks import LEDGER_HOOKS
+from tasks.campaign.recipes import PlanScope, plan_repository
+from tasks.llm.fix import IssueSpec, propose_edits
+from tasks.store.ledger import record_llm_calls, record_plan_items
 
 RECIPE = "llm-patch"
 

@@ -12,17 +12,17 @@ from typing import Any
 from prefect import flow
 from pydantic import BaseModel
 
-from flows.ledger_hooks import LEDGER_HOOKS
-from tasks.github import (
+from flows.runtime.ledger_hooks import LEDGER_HOOKS
+from tasks.github.crawl import (
     GitHubCrawl,
     crawl_issues,
     discover_repositories,
     refresh_health,
     repo_dependents,
 )
-from tasks.github_discovery import LANGUAGES
-from tasks.github_graphql import GitHubTiming
-from tasks.github_limits import ensure_rate_limit
+from tasks.github.discovery import LANGUAGES
+from tasks.github.graphql import GitHubTiming
+from tasks.http.rate_limit import ensure_rate_limit
 
 
 class GitHubSummary(BaseModel):

@@ -14,8 +14,8 @@ from pydantic import BaseModel
 from flows.build import BuildSummary, build_flow
 from flows.crawl import CrawlSummary, crawl_flow
 from flows.github_crawl import GitHubSummary, github_crawl_flow
-from flows.heartbeats import call_subflow
-from flows.ledger_hooks import LEDGER_HOOKS
+from flows.runtime.heartbeats import call_subflow
+from flows.runtime.ledger_hooks import LEDGER_HOOKS
 from flows.score import score_flow
 from settings import DEFAULT_DB, CrawlSettings
 

@@ -1,8 +1,8 @@
 """The redundancy flow: near-duplicate projects of one language, scored into fct_priority.
 
-Reads the scored projects (warehouse/redundancy_queries.py), embeds their text (MiniLM, or the
-TF-IDF fallback, which the summary says), finds candidate pairs and clusters, reads the public
-API of each paired checkout (tree-sitter) for the overlap, lands one row per project in
+Reads the scored projects (warehouse/readers/redundancy_queries.py), embeds their text (MiniLM,
+or the TF-IDF fallback, which the summary says), finds candidate pairs and clusters, reads the
+public API of each paired checkout (tree-sitter) for the overlap, lands one row per project in
 `raw_redundancy_scores` (replacing that language's previous rows) and rebuilds fct_priority.
 """
 
@@ -16,7 +16,7 @@ import polars as pl
 from prefect import flow
 from pydantic import BaseModel
 
-from flows.ledger_hooks import LEDGER_HOOKS
+from flows.runtime.ledger_hooks import LEDGER_HOOKS
 from scoring.redundancy import (
     RedundancyConfig,
     assess,
@@ -25,11 +25,12 @@ from scoring.redundancy import (
     project_text,
     with_api_overlap,
 )
-from tasks.api_surface import api_surface
-from tasks.dbt import dbt_build
-from tasks.embeddings import embed_texts
+from tasks.dbt.build import dbt_build
+from tasks.local.api_surface import api_surface
+from tasks.local.embeddings import embed_texts
 from tasks.progress import progress_steps
-from warehouse import redundancy_queries, store
+from warehouse.io import store
+from warehouse.readers import redundancy_queries
 
 STORED = ["entity_id", "name", "kind", "similarity", "api_overlap", "keep_entity_id",
           "last_activity_at", "days_inactive", "stars", "dependents", "recommendation",

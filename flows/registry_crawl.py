@@ -4,7 +4,7 @@ fetched from their registry, landed, and their dependencies followed breadth-fir
 dev, optional, peer and build edges land but are not followed unless asked.
 
 Without `base_url` the registry is the one the user's tools are configured with, found by a task
-(tasks/registry_endpoints.py). Credentials in that configuration never become a parameter, a
+(tasks/registries/endpoints.py). Credentials in that configuration never become a parameter, a
 column or a message: the fetch task finds them again and sends them as HTTP auth.
 
 Only orders tasks. The queue in the warehouse is the checkpoint: a crawl killed mid-way is
@@ -24,15 +24,15 @@ from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import BaseModel
 
-from flows.ledger_hooks import LEDGER_HOOKS
-from tasks.lockfiles import parse_lockfile
+from flows.runtime.ledger_hooks import LEDGER_HOOKS
+from tasks.local.lockfiles import parse_lockfile
 from tasks.progress import progress_steps
-from tasks.registries import normalise_name
-from tasks.registry_endpoints import public_url, registry_url
-from tasks.registry_fetch import RegistryTarget, ensure_registry_rate_limit, fetch_package
-from tasks.registry_http import RegistryTiming, Usage
-from warehouse import store
-from warehouse.registry_store import RegistryStore
+from tasks.registries.endpoints import public_url, registry_url
+from tasks.registries.fetch import RegistryTarget, ensure_registry_rate_limit, fetch_package
+from tasks.registries.http import RegistryTiming, Usage
+from tasks.registries.models import normalise_name
+from warehouse.io import store
+from warehouse.io.registry_store import RegistryStore
 
 # Requests wait on the network, not the CPU: a few threads keep the 2 cores busy.
 REGISTRY_THREADS = 8

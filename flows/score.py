@@ -9,8 +9,8 @@ from typing import Any
 from prefect import flow
 
 from flows.build import SCORING_SELECTOR, BuildSummary
-from flows.ledger_hooks import LEDGER_HOOKS
-from tasks.dbt import dbt_build
+from flows.runtime.ledger_hooks import LEDGER_HOOKS
+from tasks.dbt.build import dbt_build
 
 
 @flow(name="score", **LEDGER_HOOKS)

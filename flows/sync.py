@@ -15,9 +15,9 @@ from pathlib import Path
 from prefect import flow
 from pydantic import BaseModel
 
-from flows.ledger_hooks import LEDGER_HOOKS
-from tasks.github_status import read_pull_status, require_github
-from tasks.ledger import SyncRow, load_open_changes, record_sync
+from flows.runtime.ledger_hooks import LEDGER_HOOKS
+from tasks.pulls.github_status import read_pull_status, require_github
+from tasks.store.ledger import SyncRow, load_open_changes, record_sync
 
 
 class SyncSummary(BaseModel):

@@ -23,7 +23,7 @@ from flows.pipeline import pipeline_flow
 from settings import Settings
 from tests.campaign_repos import make_campaign_repo
 from tests.conftest import build_workspace
-from warehouse import store
+from warehouse.io import store
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 NOW = datetime.now(UTC)

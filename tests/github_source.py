@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from tasks.github_graphql import GitHubTiming
+from tasks.github.graphql import GitHubTiming
 from tests.fakes.github_data import GitHubData
 from tests.fakes.github_server import SchemaUnavailable, load_schema
-from warehouse import store
+from warehouse.io import store
 
 TOKEN = "ghp_fake_source_token_0123456789"  # pragma: allowlist secret
 FAST = GitHubTiming(

@@ -13,7 +13,7 @@ from flows.campaign_repository import CampaignPolicy
 from tests.campaign_repos import make_campaign_repo
 from tests.fakes.github_server import GitHubServer, SchemaUnavailable, load_schema
 from tests.gitrepos import git
-from warehouse import store
+from warehouse.io import store
 
 TOKEN = "ghp_campaigntesttoken000000000000000000"  # pragma: allowlist secret
 

@@ -10,11 +10,11 @@ import pytest
 from fixers.gate import MergePolicy
 from flows.campaign_repository import CampaignPolicy
 from flows.fix import fix_flow
-from tasks import llm
-from tasks.llm_fix import IssueSpec
+from tasks.llm import client as llm
+from tasks.llm.fix import IssueSpec
 from tests.campaign_repos import make_campaign_repo, remote_file
 from tests.fakes.openai_server import Reply, ScriptedServer, completion
-from warehouse import store
+from warehouse.io import store
 
 ISSUE = IssueSpec(url="https://example.test/acme/alpha/issues/7", title="stop using legacy_fetch")
 # LLM patches carry confidence 0.7; this campaign's policy lets them merge at 0.6.

@@ -16,8 +16,8 @@ from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from prefect.client.schemas.sorting import TaskRunSort
 
 from flows.github_crawl import github_crawl_flow
-from tasks import github_graphql
-from tasks.github import (
+from tasks.github import graphql as github_graphql
+from tasks.github.crawl import (
     GITHUB_TAG,
     crawl_issues,
     discover_repositories,
@@ -25,10 +25,10 @@ from tasks.github import (
     refresh_health,
     repo_dependents,
 )
-from tasks.github_graphql import RATE_LIMIT_FIELDS, GitHubTiming, GraphQLClient
-from tasks.github_http import GitHubConfig
-from tasks.github_limits import RATE_LIMIT_NAME, ensure_rate_limit
-from tasks.github_status import read_pull_status, require_github
+from tasks.github.graphql import RATE_LIMIT_FIELDS, GitHubTiming, GraphQLClient
+from tasks.github.http import GitHubConfig
+from tasks.http.rate_limit import RATE_LIMIT_NAME, ensure_rate_limit
+from tasks.pulls.github_status import read_pull_status, require_github
 from tests.fakes.github_data import GitHubData
 from tests.github_source import FAST, count, rows
 

@@ -13,8 +13,8 @@ from flows.pipeline import PipelineSummary, pipeline_flow
 from flows.score import score_flow
 from scoring.health import HEALTH_COMPONENTS
 from settings import Settings
-from warehouse import store
-from warehouse.tables import RAW_TABLES
+from warehouse.io import store
+from warehouse.io.tables import RAW_TABLES
 
 MARTS = ["dim_repos", "dim_packages", "fct_dependency_edges", "fct_repo_scores", "fct_priority"]
 

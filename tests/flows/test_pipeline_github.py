@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
+from flows.cli.main import app
 from flows.pipeline import pipeline_flow
 from tests.fakes.github_data import GitHubData
 from tests.github_source import count, rows

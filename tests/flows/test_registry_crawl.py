@@ -17,13 +17,13 @@ from prefect.client.schemas.sorting import FlowRunSort, TaskRunSort
 from typer.testing import CliRunner
 
 from flows.build import build_flow
-from flows.cli import app
+from flows.cli.main import app
 from flows.registry_crawl import crawl_id_for, registry_crawl_flow
 from flows.score import score_flow
-from tasks.registry_fetch import RegistryTarget
+from tasks.registries.fetch import RegistryTarget
 from tests.fakes.registry_servers import RegistryServer
-from warehouse import store
-from warehouse.registry_store import PackageRow, RegistryStore
+from warehouse.io import store
+from warehouse.io.registry_store import PackageRow, RegistryStore
 
 runner = CliRunner()
 FAST = {"backoff_s": 0.01, "max_backoff_s": 0.05, "retry_after_cap_s": 0.1, "timeout_s": 5}

@@ -12,17 +12,17 @@ from typer.testing import CliRunner
 from fixers.lifecycle import Change, ChangeState
 from flows.campaign import CampaignSpec, campaign_run_flow
 from flows.campaign_repository import CampaignPolicy
-from flows.cli import app
+from flows.cli.main import app
 from flows.sync import sync_flow
-from tasks import pulls
-from tasks.github_http import GitHubConfig
-from tasks.github_pulls import open_pull_request
-from tasks.pulls import ProviderError
+from tasks.github.http import GitHubConfig
+from tasks.pulls import github as pulls
+from tasks.pulls.github_api import open_pull_request
+from tasks.pulls.provider import ProviderError
 from tests.campaign_repos import make_campaign_repo
 from tests.fakes.github_server import GitHubServer, SchemaUnavailable, gateway_error, load_schema
 from tests.flows.test_campaign_github import TOKEN, RemoteBranches
 from tests.gitrepos import git
-from warehouse import ledger, store
+from warehouse.io import ledger, store
 
 MAX_RETRIES = 2  # a read is tried three times
 MERGE_SHA = "f" * 40

@@ -1,0 +1,30 @@
+"""What every CLI command shares: the settings with the global --db, and failing cleanly."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+import settings as config
+from flows.cli.output import OutputFormat, console
+
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table, json or csv")]
+
+
+def settings_for(ctx: typer.Context, **overrides: object) -> config.Settings:
+    """Settings with the global `--db` and this command's flags on top (exit 2 if invalid)."""
+    root = ctx.find_root()
+    db = (root.obj or {}).get("db")
+    try:
+        return config.load_settings(db=db, **overrides)
+    except ValidationError as error:
+        console.print(f"[red]invalid configuration:[/red]\n{error}")
+        raise typer.Exit(2) from error
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print `message` in red and return the Exit to raise (1 failure, 2 usage error)."""
+    console.print(f"[red]{message}[/red]")
+    return typer.Exit(code)

@@ -1,0 +1,250 @@
+"""`globallm app` starts the Streamlit app; `globallm status` prints its Overview in the terminal.
+
+Both read the warehouse's published snapshot (warehouse/io/snapshot.py), so neither waits for a
+running flow nor holds one up.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import duckdb
+import polars as pl
+import typer
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.layout import Layout
+from rich.live import Live
+from rich.panel import Panel
+from rich.table import Table
+
+from flows.cli.common import FormatOption, fail, settings_for
+from flows.cli.output import OutputFormat, console, print_frame
+from warehouse.io import snapshot
+from warehouse.readers import queries
+
+DEFAULT_PORT = 8501
+LAST_RUNS = 10
+TOP_PRIORITIES = 10
+STOP_GRACE_S = 10.0
+
+# Overview figure -> label, in the order the Overview page shows them.
+FIGURE_LABELS = {
+    "repositories": "Repositories",
+    "packages": "Packages",
+    "issues": "Open issues",
+    "plan_items": "Plan items",
+    "prs_opened": "PRs opened",
+    "prs_merged": "PRs merged",
+    "prs_blocked": "PRs blocked",
+    "llm_tokens_7d": "LLM tokens (7 days)",
+    "runs": "Runs",
+}
+RUN_COLUMNS = ["run_id", "kind", "status", "recipe", "started", "duration_s"]
+PRIORITY_COLUMNS = ["rank", "name", "kind", "language", "priority", "health", "impact"]
+
+
+def app_script() -> Path:
+    """app.py as installed (a py-module), else the one at the repository root."""
+    spec = importlib.util.find_spec("app")
+    if spec is not None and spec.origin:
+        origin = Path(spec.origin)
+        # Another `app` (a folder or script in the current directory) is not ours.
+        if origin.name == "app.py" and (origin.parent / "app_pages").is_dir():
+            return origin
+    return Path(__file__).resolve().parents[2] / "app.py"
+
+
+def streamlit_command(script: Path, port: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(script),
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+        # Named, so Streamlit prints this URL instead of asking checkip.amazonaws.com for one.
+        "--browser.serverAddress",
+        "localhost",
+    ]
+
+
+def _run_until_done(command: list[str], env: dict[str, str]) -> int:
+    """Run `command` and return its exit code; Ctrl-C stops it and waits for it to end."""
+    process = subprocess.Popen(command, env=env)
+    try:
+        # Wait in short steps: a SIGINT that lands on another thread (polars and jemalloc keep
+        # some) would not interrupt one long waitpid, and Ctrl-C would go unnoticed.
+        while True:
+            try:
+                return process.wait(timeout=0.2)
+            except subprocess.TimeoutExpired:
+                continue
+    except KeyboardInterrupt:
+        # From a terminal the child saw the same Ctrl-C; a lone SIGINT to us has to be passed on.
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=STOP_GRACE_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        console.print("globallm app stopped")
+        return 0
+
+
+def serve_app(
+    ctx: typer.Context,
+    port: Annotated[
+        int, typer.Option("--port", min=1, max=65535, help="Port to serve on")
+    ] = DEFAULT_PORT,
+) -> None:
+    """Start the Streamlit app on the warehouse (read-only; usable while flows run)."""
+    settings = settings_for(ctx)
+    db = settings.db.resolve()
+    env = {**os.environ, "GLOBALLM_DB": str(db)}
+    console.print(f"globallm app: http://localhost:{port} · warehouse {db} · Ctrl-C stops it")
+    code = _run_until_done(streamlit_command(app_script(), port), env)
+    raise typer.Exit(code)
+
+
+def _read_status(db: Path) -> tuple[dict[str, int], pl.DataFrame] | None:
+    """The Overview figures and the last runs from the newest snapshot; None when empty."""
+    with snapshot.connect_reader(db) as con:
+        figures = queries.overview_figures(con)
+        if "dim_repos" not in queries.existing_tables(con) and figures["runs"] == 0:
+            return None
+        return figures, queries.last_runs(con, LAST_RUNS)
+
+
+def _tokens_cell(used: int, budget: int) -> str:
+    return f"{used:,} of {budget:,} ({100 * used / budget:.2f} %)" if budget else f"{used:,}"
+
+
+def _figures_table(figures: dict[str, int], budget: int) -> Table:
+    table = Table(title="globallm overview", show_header=False)
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for key, label in FIGURE_LABELS.items():
+        value = figures[key]
+        table.add_row(
+            label, _tokens_cell(value, budget) if key == "llm_tokens_7d" else f"{value:,}"
+        )
+    return table
+
+
+def _frame_table(frame: pl.DataFrame, title: str) -> Table:
+    table = Table(title=title)
+    for column in frame.columns:
+        justify = "right" if frame.schema[column].is_numeric() else "left"
+        table.add_column(column, justify=justify)
+    for row in frame.iter_rows():
+        table.add_row(
+            *("-" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v) for v in row)
+        )
+    return table
+
+
+def _runs_frame(runs: pl.DataFrame) -> pl.DataFrame:
+    """The last runs as people read them: an id prefix (`globallm runs` accepts it), seconds."""
+    return runs.select(RUN_COLUMNS).with_columns(
+        pl.col("run_id").str.slice(0, 8), pl.col("started").dt.strftime("%Y-%m-%d %H:%M:%S")
+    )
+
+
+class _Sized:
+    """A Layout drawn at the height its content needs, not the terminal's (which it fills)."""
+
+    def __init__(self, layout: Layout, height: int) -> None:
+        self.layout, self.height = layout, height
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield from console.render(self.layout, options.update(height=self.height))
+
+
+def _dashboard(db: Path, budget: int) -> RenderableType:
+    """The figures, last runs and top priorities as one Layout."""
+    status = _read_status(db)
+    if status is None:
+        return Panel("The warehouse is empty: run `globallm run` to fill it.")
+    figures, runs = status
+    try:
+        top = queries.top_priorities(db, TOP_PRIORITIES).select(PRIORITY_COLUMNS)
+        bottom: RenderableType = _frame_table(top, f"Top {TOP_PRIORITIES} by priority")
+    except duckdb.CatalogException:
+        top = pl.DataFrame()
+        bottom = "No priorities yet: run `globallm run` to score the warehouse."
+    upper = max(len(FIGURE_LABELS), runs.height) + 6
+    lower = top.height + 7
+    layout = Layout()
+    layout.split_column(Layout(name="upper", size=upper), Layout(name="lower", size=lower))
+    layout["upper"].split_row(
+        Layout(Panel(_figures_table(figures, budget), title="Figures"), ratio=1),
+        Layout(Panel(_frame_table(_runs_frame(runs), "Last runs"), title="Runs"), ratio=2),
+    )
+    layout["lower"].update(Panel(Group(bottom), title="Priorities"))
+    return _Sized(layout, upper + lower)
+
+
+def status(
+    ctx: typer.Context,
+    dashboard: Annotated[
+        bool, typer.Option("--dashboard", help="Figures, last runs and top priorities as panels")
+    ] = False,
+    watch: Annotated[
+        bool, typer.Option("--watch", help="With --dashboard: refresh every few seconds")
+    ] = False,
+    every: Annotated[float, typer.Option("--every", min=0.5, help="Seconds between refreshes")] = 5,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """The Overview figures and the last runs, read from the published snapshot.
+
+    `--format json` gives both; `--format csv` the figures only.
+    """
+    settings = settings_for(ctx)
+    budget = settings.budgets.tokens_per_week
+    try:
+        current = _read_status(settings.db)
+    except (FileNotFoundError, duckdb.Error) as error:
+        raise fail(f"{error}".split("\n")[0]) from error
+    if current is None:
+        raise fail(f"the warehouse {settings.db} is empty: run `globallm run` to fill it")
+    figures, runs = current
+    if dashboard:
+        _show_dashboard(settings.db, budget, watch, every)
+    elif fmt is OutputFormat.json:
+        out = {"figures": figures, "weekly_token_budget": budget, "last_runs": runs.to_dicts()}
+        sys.stdout.write(json.dumps(out, default=str, indent=2) + "\n")
+    elif fmt is OutputFormat.csv:
+        print_frame(pl.DataFrame({"figure": list(figures), "value": list(figures.values())}), fmt)
+    else:
+        console.print(_figures_table(figures, budget))
+        print_frame(_runs_frame(runs), fmt, title=f"Last {LAST_RUNS} runs")
+
+
+def _show_dashboard(db: Path, budget: int, watch: bool, every: float) -> None:
+    view = _dashboard(db, budget)
+    if not watch:
+        console.print(view)
+        return
+    try:
+        with Live(view, console=console, auto_refresh=False, vertical_overflow="visible") as live:
+            while True:
+                time.sleep(every)
+                live.update(_dashboard(db, budget), refresh=True)
+    except KeyboardInterrupt:
+        pass

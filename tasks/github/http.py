@@ -1,0 +1,240 @@
+"""GitHub over HTTP: the configuration, errors, and the request plumbing every GitHub client
+shares (retries with backoff and jitter, Retry-After and rate-limit resets honoured, writes
+looked up before they are repeated, the token kept out of every message).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Mapping
+from typing import TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_random_exponential,
+)
+
+from tasks.http.retry_after import retry_after
+
+logger = logging.getLogger("globallm.github")
+
+DEFAULT_API_URL = "https://api.github.com"
+API_VERSION = "2022-11-28"
+USER_AGENT = "globallm/0.1 (httpx)"
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+_EXCERPT_CHARS = 300
+T = TypeVar("T")
+
+
+class GitHubError(RuntimeError):
+    """GitHub refused or failed; `status` is the last HTTP status, if there was one."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class RateLimited(GitHubError):
+    """GraphQL's rate limit is exhausted (reported as HTTP 200 with a RATE_LIMITED error)."""
+
+
+def graphql_url_for(api_url: str) -> str:
+    """GitHub's GraphQL endpoint beside a REST root (GitHub Enterprise: /api/v3 -> /api/graphql)."""
+    api = api_url.rstrip("/")
+    return api.removesuffix("/v3") + "/graphql" if api.endswith("/api/v3") else api + "/graphql"
+
+
+class GitHubConfig(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    api_url: str = Field(
+        default_factory=lambda: os.environ.get("GITHUB_API_URL") or DEFAULT_API_URL
+    )
+    graphql_url: str = Field(
+        default_factory=lambda data: (
+            os.environ.get("GITHUB_GRAPHQL_URL")
+            or graphql_url_for(data.get("api_url", DEFAULT_API_URL))
+        )
+    )
+    token: SecretStr = Field(
+        default_factory=lambda: SecretStr(os.environ.get("GITHUB_TOKEN", "")), validate_default=True
+    )
+    timeout_s: float = 30.0
+    max_retries: int = 4  # retries after the first attempt
+    backoff_s: float = 1.0  # exponential backoff base (full jitter), capped at max_backoff_s
+    max_backoff_s: float = 30.0
+    retry_after_cap_s: float = 60.0  # Retry-After is honoured up to this
+    max_wait_s: float = 3600.0  # a primary rate-limit reset is waited for up to this (<= 1 h)
+
+    @field_validator("token")
+    @classmethod
+    def _token_given(cls, token: SecretStr) -> SecretStr:
+        if not token.get_secret_value().strip():
+            raise ValueError("no GitHub token: set GITHUB_TOKEN")
+        return SecretStr(token.get_secret_value().strip())
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> GitHubConfig | None:
+        """From GITHUB_TOKEN, GITHUB_API_URL and GITHUB_GRAPHQL_URL; None without a token."""
+        env = os.environ if environ is None else environ
+        token = env.get("GITHUB_TOKEN", "").strip()
+        if not token:
+            return None
+        api_url = env.get("GITHUB_API_URL", "").strip() or DEFAULT_API_URL
+        graphql_url = env.get("GITHUB_GRAPHQL_URL", "").strip() or graphql_url_for(api_url)
+        return cls(api_url=api_url, graphql_url=graphql_url, token=SecretStr(token))
+
+
+class Retryable(Exception):
+    """Worth another try: a rate limit (with the wait it asks for) or a 5xx."""
+
+    def __init__(self, message: str, status: int, wait_s: float | None) -> None:
+        super().__init__(message)
+        self.status, self.wait_s = status, wait_s
+
+
+def redact(text: str, config: GitHubConfig) -> str:
+    return text.replace(config.token.get_secret_value(), "[redacted]")
+
+
+def excerpt(response: httpx.Response, config: GitHubConfig) -> str:
+    text = " ".join(response.text.split())
+    text = text[:_EXCERPT_CHARS] + "..." if len(text) > _EXCERPT_CHARS else text
+    return redact(text, config) or "(empty body)"
+
+
+def rate_limit_wait(response: httpx.Response, config: GitHubConfig) -> float | None:
+    """Seconds to wait that the answer asks for: Retry-After, or until the rate limit resets."""
+    headers, cap = response.headers, config.retry_after_cap_s
+    asked = retry_after(headers.get("retry-after"), cap)
+    if asked is not None:
+        return asked
+    if (
+        headers.get("x-ratelimit-remaining") == "0"
+        and headers.get("x-ratelimit-reset", "").isdigit()
+    ):
+        # not capped at retry_after_cap_s: retrying earlier only spends attempts while exhausted
+        reset = max(0.0, int(headers["x-ratelimit-reset"]) - time.time()) + 0.1
+        return min(reset, config.max_wait_s)
+    if response.status_code == 403 and "secondary rate limit" in response.text.lower():
+        return min(60.0, cap)  # GitHub: wait at least a minute
+    return None
+
+
+def send_request(
+    client: httpx.Client, config: GitHubConfig, method: str, url: str, **kw
+) -> httpx.Response:
+    """One request; raises Retryable for 429, 5xx and a rate-limited 403."""
+    response = client.request(method, url, **kw)
+    status, wait_s = response.status_code, rate_limit_wait(response, config)
+    if status in RETRY_STATUSES or (status == 403 and wait_s is not None):
+        raise Retryable(f"HTTP {status}: {excerpt(response, config)}", status, wait_s)
+    return response
+
+
+def ensure_ok(response: httpx.Response, config: GitHubConfig, what: str) -> httpx.Response:
+    if not response.is_success:
+        status = response.status_code
+        message = f"GitHub {what} failed: HTTP {status}: {excerpt(response, config)}"
+        raise GitHubError(message, status)
+    return response
+
+
+def describe_error(error: BaseException | None, config: GitHubConfig) -> str:
+    if isinstance(error, httpx.TimeoutException):
+        return f"timed out after {config.timeout_s}s"
+    if isinstance(error, Retryable):
+        return str(error)
+    return redact(f"{type(error).__name__}: {error}", config)
+
+
+def retrying_for(config: GitHubConfig, what: str) -> Retrying:
+    backoff = wait_random_exponential(multiplier=config.backoff_s, max=config.max_backoff_s)
+
+    def wait(state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        hint = error.wait_s if isinstance(error, Retryable) else None
+        delay = backoff(state) if hint is None else hint
+        message = "GitHub %s failed (%s); retry %d of %d in %.2fs"
+        detail = describe_error(error, config)
+        logger.warning(message, what, detail, state.attempt_number, config.max_retries, delay)
+        return delay
+
+    retryable = (Retryable, httpx.TimeoutException, httpx.TransportError)
+    return Retrying(
+        retry=retry_if_exception(lambda error: isinstance(error, retryable)),
+        stop=stop_after_attempt(config.max_retries + 1),
+        wait=wait,
+        reraise=True,
+    )
+
+
+def gave_up(what: str, error: BaseException, config: GitHubConfig, retrying: Retrying):
+    attempts = retrying.statistics.get("attempt_number", config.max_retries + 1)
+    status = error.status if isinstance(error, Retryable) else None
+    detail = describe_error(error, config)
+    return GitHubError(f"GitHub {what} failed after {attempts} attempt(s): {detail}", status)
+
+
+def client_for(config: GitHubConfig) -> httpx.Client:
+    headers = {
+        "Accept": "application/vnd.github+json",
+        "X-GitHub-Api-Version": API_VERSION,
+        "User-Agent": USER_AGENT,
+        "Authorization": f"Bearer {config.token.get_secret_value()}",
+    }
+    return httpx.Client(timeout=config.timeout_s, headers=headers, follow_redirects=False)
+
+
+def http_get(
+    client: httpx.Client, config: GitHubConfig, url: str, what: str, **kw
+) -> httpx.Response:
+    """A read: retried with backoff and jitter, Retry-After and rate-limit resets honoured."""
+    retrying = retrying_for(config, what)
+    try:
+        response = retrying(send_request, client, config, "GET", url, **kw)
+    except (Retryable, httpx.HTTPError) as error:
+        raise gave_up(what, error, config, retrying) from None
+    return ensure_ok(response, config, what)
+
+
+def write_once(
+    config: GitHubConfig, what: str, send: Callable[[], T], lookup: Callable[[], T | None]
+):
+    """Send a write; after an unknown outcome or a rate limit, look the result up before
+    sending it again (the first attempt may have succeeded)."""
+    retrying = retrying_for(config, what)
+    try:
+        for attempt in retrying:
+            with attempt:
+                if attempt.retry_state.attempt_number > 1:
+                    found = lookup()
+                    if found is not None:
+                        logger.info("GitHub %s: an earlier attempt had succeeded", what)
+                        return found
+                return send()
+    except (Retryable, httpx.HTTPError) as error:
+        raise gave_up(what, error, config, retrying) from None
+    raise AssertionError("unreachable: tenacity either returns or raises")
+
+
+def repo_url(config: GitHubConfig, owner: str, repo: str) -> str:
+    return f"{config.api_url.rstrip('/')}/repos/{quote(owner, safe='')}/{quote(repo, safe='')}"
+
+
+def read_json(
+    response: httpx.Response, config: GitHubConfig, what: str, read: Callable[[object], T]
+):
+    try:
+        return read(response.json())
+    except (ValueError, TypeError, LookupError, AttributeError) as error:
+        shown = excerpt(response, config)
+        raise GitHubError(f"GitHub {what}: unexpected answer ({error!r}): {shown}") from None

@@ -1,0 +1,261 @@
+"""The one module that talks to LLM providers: OpenAI-compatible Chat Completions over httpx.
+
+OpenAI, Anthropic's compatible API, vLLM, Ollama and llama.cpp's server all accept the same
+request, so one small client covers them without a vendor SDK. Every answered request yields
+an `LlmCall` row for the ledger (table `ledger_llm_calls`): tokens, cost, latency, and which
+prompt version asked. The API key is a SecretStr and is never logged, put in a repr, or
+quoted in an error, even when a server echoes it back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+import httpx
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from pydantic import BaseModel, ConfigDict, SecretStr
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_random_exponential,
+)
+
+from prompts import RenderedPrompt
+from tasks.http.retry_after import retry_after
+
+logger = logging.getLogger("globallm.llm")
+
+DEFAULT_MODEL = "gpt-4o-mini"
+DEFAULT_BASE_URL = "https://api.openai.com/v1"  # only when a key is given without a base URL
+SYSTEM_MESSAGE = (
+    "You change source code to resolve issues. Answer with exactly one JSON object in the "
+    "format the user asks for, and nothing else."
+)
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+_EXCERPT_CHARS = 300
+_CACHE_SIZE = 256
+
+
+class LlmError(RuntimeError):
+    """The provider gave no usable answer; the message has the status and a body excerpt."""
+
+    def __init__(self, message: str, status: int | None = None, attempts: int = 1) -> None:
+        super().__init__(message)
+        self.status, self.attempts = status, attempts
+
+
+class LlmConfig(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    base_url: str
+    model: str = DEFAULT_MODEL
+    api_key: SecretStr | None = None  # SecretStr: repr and str show '**********'
+    timeout_s: float = 60.0
+    max_retries: int = 4  # retries after the first attempt
+    price_per_1k_in: float = 0.0
+    price_per_1k_out: float = 0.0
+    backoff_s: float = 1.0  # exponential backoff base (full jitter), capped at max_backoff_s
+    max_backoff_s: float = 30.0
+    retry_after_cap_s: float = 30.0  # a server's Retry-After is honoured up to this
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> LlmConfig | None:
+        """From GLOBALLM_LLM_* (or OPENAI_*) variables; None means no LLM is configured."""
+        env = os.environ if environ is None else environ
+        base_url = env.get("GLOBALLM_LLM_BASE_URL") or env.get("OPENAI_BASE_URL") or ""
+        key = env.get("GLOBALLM_LLM_API_KEY") or env.get("OPENAI_API_KEY") or ""
+        if not base_url.strip() and not key.strip():
+            return None
+        return cls(
+            base_url=base_url.strip() or DEFAULT_BASE_URL,
+            model=env.get("GLOBALLM_LLM_MODEL", "").strip() or DEFAULT_MODEL,
+            api_key=SecretStr(key.strip()) if key.strip() else None,
+        )
+
+    @property
+    def endpoint(self) -> str:
+        return self.base_url.rstrip("/") + "/chat/completions"
+
+
+class LlmCall(BaseModel):
+    """One row of `ledger_llm_calls`."""
+
+    call_id: str
+    run_id: str
+    prompt_name: str
+    prompt_sha: str
+    model: str
+    tokens_in: int | None
+    tokens_out: int | None
+    cost: float
+    cache_hit: bool = False
+    latency_s: float = 0.0
+    called_at: datetime
+
+
+class LlmAnswer(BaseModel):
+    text: str
+    call: LlmCall
+
+
+class _RetryableStatus(Exception):
+    """A status worth retrying (429, 5xx), with the server's Retry-After if it sent one."""
+
+    def __init__(self, status: int, excerpt: str, retry_after: float | None) -> None:
+        super().__init__(f"HTTP {status}: {excerpt}")
+        self.status, self.retry_after = status, retry_after
+
+
+_cache: OrderedDict[tuple[str, str, str, str], str] = OrderedDict()  # key -> answer text
+_cache_lock = threading.Lock()
+
+
+def clear_cache() -> None:
+    """Forget every cached answer (tests; a long-lived worker after a prompt change)."""
+    with _cache_lock:
+        _cache.clear()
+
+
+def _redact(text: str, config: LlmConfig) -> str:
+    key = config.api_key.get_secret_value() if config.api_key else ""
+    return text.replace(key, "[redacted]") if key else text
+
+
+def _excerpt(response: httpx.Response, config: LlmConfig) -> str:
+    text = " ".join(response.text.split())
+    if len(text) > _EXCERPT_CHARS:
+        text = text[:_EXCERPT_CHARS] + "..."
+    return _redact(text, config) or "(empty body)"
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """Retry-After as seconds (tasks/http/retry_after.py), or None when absent or unreadable."""
+    return retry_after(response.headers.get("retry-after"))
+
+
+def _is_retryable(error: BaseException) -> bool:
+    # A chat completion has no side effect on the provider's side: repeating it after a 5xx
+    # or a timeout cannot do anything twice, so it is safe to retry blindly (unlike a POST
+    # that opens a pull request; DESIGN.md, Reliability rules).
+    return isinstance(error, _RetryableStatus | httpx.TimeoutException | httpx.TransportError)
+
+
+def _waiter(config: LlmConfig):
+    backoff = wait_random_exponential(multiplier=config.backoff_s, max=config.max_backoff_s)
+
+    def wait(state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        if isinstance(error, _RetryableStatus) and error.retry_after is not None:
+            delay = min(error.retry_after, config.retry_after_cap_s)
+        else:
+            delay = backoff(state)
+        what, number = _describe(error, config), state.attempt_number
+        message = "LLM request to %s failed (%s); retry %d of %d in %.2fs"
+        logger.warning(message, config.endpoint, what, number, config.max_retries, delay)
+        return delay
+
+    return wait
+
+
+def _describe(error: BaseException | None, config: LlmConfig) -> str:
+    if isinstance(error, _RetryableStatus):
+        return str(error)
+    if isinstance(error, httpx.TimeoutException):
+        return f"timed out after {config.timeout_s}s"
+    return _redact(f"{type(error).__name__}: {error}", config)
+
+
+def _post(client: httpx.Client, config: LlmConfig, payload: dict) -> tuple[str, dict, float]:
+    """One request: the answer text, its usage and latency; _RetryableStatus or LlmError else."""
+    headers = {"Content-Type": "application/json"}
+    if config.api_key is not None:
+        headers["Authorization"] = f"Bearer {config.api_key.get_secret_value()}"
+    started = time.perf_counter()
+    response = client.post(config.endpoint, json=payload, headers=headers)
+    latency = time.perf_counter() - started
+    status, excerpt = response.status_code, _excerpt(response, config)
+    if status in RETRY_STATUSES:
+        raise _RetryableStatus(status, excerpt, _retry_after(response))
+    if status != 200:
+        raise LlmError(f"LLM request to {config.endpoint} failed: HTTP {status}: {excerpt}", status)
+    try:
+        body = response.json()
+        content = body["choices"][0]["message"].get("content")  # None: the model sent no text
+        if content is not None and not isinstance(content, str):
+            raise TypeError("message content is not text")
+    except (ValueError, TypeError, LookupError, AttributeError) as error:
+        raise LlmError(
+            f"LLM answer from {config.endpoint} is not a chat completion ({error}): {excerpt}", 200
+        ) from None
+    return content or "", body.get("usage") or {}, latency
+
+
+def _count(usage: dict, field: str) -> int | None:
+    value = usage.get(field)
+    return value if isinstance(value, int) else None
+
+
+def complete(
+    config: LlmConfig, prompt: RenderedPrompt, run_id: str, *, use_cache: bool = True
+) -> LlmAnswer:
+    """Ask the model; the answer text and its ledger row. Raises LlmError when it cannot."""
+    text_sha = hashlib.sha256(prompt.text.encode("utf-8")).hexdigest()
+    key = (config.base_url, config.model, prompt.sha256, text_sha)
+    call = {"run_id": run_id, "prompt_name": prompt.name, "prompt_sha": prompt.sha256}
+    call |= {"model": config.model, "called_at": datetime.now(UTC), "call_id": uuid.uuid4().hex}
+    with _cache_lock:
+        cached = _cache.get(key) if use_cache else None
+    if cached is not None:  # a repeated question costs nothing: no tokens, no cost
+        hit = LlmCall(tokens_in=0, tokens_out=0, cost=0, cache_hit=True, **call)
+        return LlmAnswer(text=cached, call=hit)
+    payload = {
+        "model": config.model,
+        "messages": [
+            {"role": "system", "content": SYSTEM_MESSAGE},
+            {"role": "user", "content": prompt.text},
+        ],
+        "temperature": 0,
+        "response_format": {"type": "json_object"},
+    }
+    retrying = Retrying(
+        retry=retry_if_exception(_is_retryable),
+        stop=stop_after_attempt(config.max_retries + 1),
+        wait=_waiter(config),
+        reraise=True,
+    )
+    try:
+        with httpx.Client(timeout=config.timeout_s) as client:
+            text, usage, latency = retrying(_post, client, config, payload)
+    except (_RetryableStatus, httpx.HTTPError) as error:
+        attempts = retrying.statistics.get("attempt_number", config.max_retries + 1)
+        raise LlmError(
+            f"LLM request to {config.endpoint} failed after {attempts} attempt(s): "
+            f"{_describe(error, config)}",
+            error.status if isinstance(error, _RetryableStatus) else None,
+            attempts,
+        ) from None
+    tokens_in, tokens_out = _count(usage, "prompt_tokens"), _count(usage, "completion_tokens")
+    cost = (tokens_in or 0) / 1000 * config.price_per_1k_in
+    cost += (tokens_out or 0) / 1000 * config.price_per_1k_out
+    if use_cache:
+        with _cache_lock:
+            _cache[key] = text
+            while len(_cache) > _CACHE_SIZE:
+                _cache.popitem(last=False)
+    call |= {"tokens_in": tokens_in, "tokens_out": tokens_out, "latency_s": latency}
+    return LlmAnswer(text=text, call=LlmCall(cost=cost, **call))
+
+
+# NO_CACHE: every call must produce its own ledger row; this module's cache marks its hits.
+complete_task = task(complete, name="llm-complete", tags=["llm"], retries=0, cache_policy=NO_CACHE)

@@ -1,0 +1,281 @@
+"""The local workspace source: git repositories on disk, their code, manifests and history.
+
+A broken manifest or an unreadable file becomes a finding on its repository; the crawl of that
+repository, and of every other one, goes on.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from datetime import datetime, timedelta
+from pathlib import Path, PurePosixPath
+
+from prefect import task
+from pydantic import BaseModel
+
+from tasks.local import git
+from tasks.local.file_kinds import LANGUAGES, ci_systems, count_lines, is_test_path
+from tasks.local.manifests import DeclaredDependency, ManifestError, parser_for
+
+
+class LocalRepo(BaseModel):
+    repo_id: str
+    name: str
+    path: str
+    remote_url: str | None
+    package_name: str | None
+    package_ecosystem: str | None
+    languages: dict[str, int]
+    primary_language: str | None
+    file_count: int
+    loc: int
+    has_tests: bool
+    has_ci: bool
+    ci_systems: list[str]
+    commits_90d: int
+    commits_365d: int
+    commits_total: int
+    authors_90d: int
+    authors_365d: int
+    first_commit_at: datetime | None
+    last_commit_at: datetime | None
+    tag_count: int
+    latest_tag: str | None
+    head_sha: str | None
+    as_of: datetime
+    crawled_at: datetime
+    readme_excerpt: str | None = None  # the README's head, for redundancy's embeddings
+
+
+class ManifestRow(BaseModel):
+    repo_id: str
+    path: str
+    manifest_kind: str
+    ecosystem: str
+    parsed: bool
+    dependency_count: int
+
+
+class DependencyRow(DeclaredDependency):
+    repo_id: str
+    manifest_path: str
+
+
+class Finding(BaseModel):
+    repo_id: str
+    path: str
+    finding_kind: str
+    detail: str
+
+
+class RepoCrawl(BaseModel):
+    """Everything one repository contributes to the raw tables."""
+
+    repo: LocalRepo
+    manifests: list[ManifestRow]
+    dependencies: list[DependencyRow]
+    findings: list[Finding]
+
+
+def find_repositories(roots: list[Path], skip_dirs: list[str]) -> list[Path]:
+    """Every git repository under the roots, nested ones included, each once, sorted."""
+    skip, found = set(skip_dirs), set()
+    for root in roots:
+        for current, dirs, files in os.walk(root):
+            if ".git" in dirs or ".git" in files:  # a file for worktrees and submodules
+                found.add(Path(current).resolve())
+            dirs[:] = sorted(d for d in dirs if d not in skip)
+    return sorted(found)
+
+
+@task(name="crawl-local-repository")
+def crawl_repository(
+    path: Path, as_of: datetime, max_file_bytes: int, skip_dirs: list[str]
+) -> RepoCrawl:
+    """Read one repository: files, manifests, tests, CI and history. Never raises for content."""
+    try:
+        return _crawl(path, as_of, max_file_bytes, set(skip_dirs))
+    except git.GitError as error:
+        return _unreadable(path, as_of, str(error))
+
+
+def _unreadable(path: Path, as_of: datetime, detail: str) -> RepoCrawl:
+    """A repository git cannot read still gets its row, and the reason as a finding."""
+    repo_id = f"local:{path}"
+    empty = dict.fromkeys(
+        [
+            "file_count",
+            "loc",
+            "commits_90d",
+            "commits_365d",
+            "commits_total",
+            "authors_90d",
+            "authors_365d",
+            "tag_count",
+        ],
+        0,
+    )
+    repo = LocalRepo(
+        repo_id=repo_id,
+        name=path.name,
+        path=str(path),
+        remote_url=None,
+        package_name=None,
+        package_ecosystem=None,
+        languages={},
+        primary_language=None,
+        has_tests=False,
+        has_ci=False,
+        ci_systems=[],
+        first_commit_at=None,
+        last_commit_at=None,
+        latest_tag=None,
+        head_sha=None,
+        as_of=as_of,
+        crawled_at=datetime.now(as_of.tzinfo),
+        **empty,
+    )
+    finding = Finding(repo_id=repo_id, path=".", finding_kind="git-error", detail=detail)
+    return RepoCrawl(repo=repo, manifests=[], dependencies=[], findings=[finding])
+
+
+def _crawl(path: Path, as_of: datetime, max_file_bytes: int, skip_dirs: set[str]) -> RepoCrawl:
+    repo_id = f"local:{path}"
+    findings: list[Finding] = []
+    manifests: list[ManifestRow] = []
+    dependencies: list[DependencyRow] = []
+    package: tuple[str, str] | None = None
+
+    # untracked files count too, but never what a skipped folder (.venv, node_modules) holds
+    files = [f for f in git.listed_files(path) if skip_dirs.isdisjoint(f.split("/")[:-1])]
+    languages: Counter[str] = Counter()
+    loc = 0
+    for rel in files:
+        language = LANGUAGES.get(PurePosixPath(rel).suffix.lower())
+        full = path / rel
+        if language is None or not full.is_file():
+            continue
+        languages[language] += 1
+        try:
+            lines = count_lines(full, max_file_bytes)
+        except OSError as error:
+            findings.append(
+                Finding(
+                    repo_id=repo_id, path=rel, finding_kind="unreadable-file", detail=str(error)
+                )
+            )
+            continue
+        if lines is None:
+            findings.append(
+                Finding(
+                    repo_id=repo_id,
+                    path=rel,
+                    finding_kind="large-file",
+                    detail=f"over {max_file_bytes} bytes; lines not counted",
+                )
+            )
+        else:
+            loc += lines
+
+    for rel in files:
+        parse = parser_for(rel)
+        if parse is None or not (path / rel).is_file():
+            continue
+        try:
+            parsed = parse((path / rel).read_text(encoding="utf-8"))
+        except (ManifestError, UnicodeDecodeError, OSError) as error:
+            kind = "broken-manifest" if isinstance(error, ManifestError) else "unreadable-manifest"
+            findings.append(
+                Finding(repo_id=repo_id, path=rel, finding_kind=kind, detail=str(error))
+            )
+            manifests.append(
+                ManifestRow(
+                    repo_id=repo_id,
+                    path=rel,
+                    manifest_kind=PurePosixPath(rel).name,
+                    ecosystem="unknown",
+                    parsed=False,
+                    dependency_count=0,
+                )
+            )
+            continue
+        manifests.append(
+            ManifestRow(
+                repo_id=repo_id,
+                path=rel,
+                manifest_kind=parsed.manifest_kind,
+                ecosystem=parsed.ecosystem,
+                parsed=True,
+                dependency_count=len(parsed.dependencies),
+            )
+        )
+        unique = {d.model_dump_json(): d for d in parsed.dependencies}.values()
+        dependencies += [
+            DependencyRow(repo_id=repo_id, manifest_path=rel, **dep.model_dump()) for dep in unique
+        ]
+        if parsed.package_name and (package is None or rel.count("/") == 0):
+            package = (parsed.package_name, parsed.ecosystem)
+
+    history = git.commits(path)
+    if not history:
+        findings.append(
+            Finding(
+                repo_id=repo_id,
+                path=".",
+                finding_kind="no-commits",
+                detail="the repository has no commit yet",
+            )
+        )
+    recent = [c for c in history if c.authored_at >= as_of - timedelta(days=90)]
+    year = [c for c in history if c.authored_at >= as_of - timedelta(days=365)]
+    tag_names = git.tags(path)
+    ci = ci_systems(files)
+    repo = LocalRepo(
+        repo_id=repo_id,
+        name=path.name,
+        path=str(path),
+        remote_url=git.remote_url(path),
+        package_name=package[0] if package else None,
+        package_ecosystem=package[1] if package else None,
+        languages=dict(languages),
+        primary_language=languages.most_common(1)[0][0] if languages else None,
+        file_count=len(files),
+        loc=loc,
+        has_tests=any(is_test_path(f) for f in files),
+        has_ci=bool(ci),
+        ci_systems=ci,
+        commits_90d=len(recent),
+        commits_365d=len(year),
+        commits_total=len(history),
+        authors_90d=len({c.author_email for c in recent}),
+        authors_365d=len({c.author_email for c in year}),
+        first_commit_at=min((c.authored_at for c in history), default=None),
+        last_commit_at=max((c.authored_at for c in history), default=None),
+        tag_count=len(tag_names),
+        latest_tag=tag_names[0] if tag_names else None,
+        head_sha=history[0].sha if history else None,
+        as_of=as_of,
+        crawled_at=datetime.now(as_of.tzinfo),
+        readme_excerpt=readme_excerpt(path, files),
+    )
+    return RepoCrawl(repo=repo, manifests=manifests, dependencies=dependencies, findings=findings)
+
+
+README_EXCERPT_CHARS = 4000  # redundancy embeds at most `redundancy.readme_chars` of it
+
+
+def readme_excerpt(path: Path, files: list[str]) -> str | None:
+    """The head of the top-level README (README.md first); undecodable bytes are replaced."""
+    readmes = sorted(
+        (f for f in files if "/" not in f and f.lower().startswith("readme")),
+        key=lambda f: (not f.lower().endswith(".md"), f.lower()),
+    )
+    for rel in readmes:
+        try:
+            with (path / rel).open("rb") as handle:
+                head = handle.read(README_EXCERPT_CHARS * 4)
+        except OSError:
+            continue
+        return head.decode("utf-8", errors="replace")[:README_EXCERPT_CHARS]
+    return None
