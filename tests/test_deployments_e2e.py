@@ -83,7 +83,9 @@ class Processes:
         self.logs = logs
         self.started: list[tuple[subprocess.Popen, Path]] = []
 
-    def start(self, name: str, args: list[str], env: dict[str, str]) -> Path:
+    def start(
+        self, name: str, args: list[str], env: dict[str, str]
+    ) -> tuple[subprocess.Popen, Path]:
         log = self.logs / f"{name}.log"
         with log.open("wb") as out:
             proc = subprocess.Popen(
@@ -96,7 +98,7 @@ class Processes:
                 start_new_session=True,
             )
         self.started.append((proc, log))
-        return log
+        return proc, log
 
     def stop(self) -> list[int]:
         """SIGTERM to every started process and its descendants, SIGKILL after 20 s; the
@@ -162,18 +164,17 @@ def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str], Processes]]:
     )
     processes = Processes(tmp_path)
     try:
-        log = processes.start(
+        server_proc, log = processes.start(
             "server", [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)], env
         )
         began = time.monotonic()
-        deadline = began + 120
+        deadline = began + 180  # about 15 s on an idle machine; far more when its cores are busy
         while True:
             try:
                 if httpx.get(f"{api}/health", timeout=2).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
-            server_proc = processes.started[0][0]
             if server_proc.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"prefect server did not come up:\n{tail(log)}")
             time.sleep(0.5)
@@ -193,7 +194,9 @@ def test_deploy_all_then_a_worker_runs_the_nightly_pipeline(server, tmp_path: Pa
 
     began = time.monotonic()
     prefect(env, "work-pool", "create", "globallm", "--type", "process")
-    worker_log = processes.start("worker", [PREFECT, "worker", "start", "--pool", "globallm"], env)
+    worker, worker_log = processes.start(
+        "worker", [PREFECT, "worker", "start", "--pool", "globallm"], env
+    )
     prefect(env, "--no-prompt", "deploy", "--all")
     print(f"work pool and deploy --all: {time.monotonic() - began:.0f} s")
 
@@ -216,6 +219,7 @@ def test_deploy_all_then_a_worker_runs_the_nightly_pipeline(server, tmp_path: Pa
         state = (run.get("state") or {}).get("type")
         if state in TERMINAL or time.monotonic() > deadline:
             break
+        assert worker.poll() is None, f"the worker exited:\n{tail(worker_log)}"
         time.sleep(2)
     print(f"pipeline-nightly run: {time.monotonic() - began:.0f} s")
     assert state == "COMPLETED", f"flow run {state}:\n{tail(worker_log)}"
