@@ -27,7 +27,7 @@ import pytest
 import yaml
 
 from tests.conftest import build_workspace
-from warehouse import store
+from warehouse.io import store
 
 ROOT = Path(__file__).resolve().parents[1]
 PREFECT = str(Path(sys.executable).parent / "prefect")
