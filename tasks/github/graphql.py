@@ -6,8 +6,9 @@ cannot answer in one go (502, timeout) into halves. An answer that says the budg
 the next request wait for the reset first rather than be refused (bounded by `max_wait_s`).
 
 The request rate (`requests_per_s`) holds across processes through the Prefect global rate
-limit named in `rate_limit` (github_limits.py) whenever a Prefect run is active; otherwise a
-process-wide pacer spaces requests. The token stays in the Authorization header; errors go
+limit named in `rate_limit` whenever a Prefect run is active; otherwise a process-wide pacer
+spaces requests (both tasks/http/rate_limit.py's `Pacer`). The retryable statuses and the
+backoff are tasks/http/retry.py's. The token stays in the Authorization header; errors go
 through `redact`.
 """
 
@@ -15,27 +16,26 @@ from __future__ import annotations
 
 import json
 import logging
-import random
-import threading
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
 import httpx
-from prefect.concurrency.sync import rate_limit
 from pydantic import BaseModel
 from rich.console import Console
 
 from tasks.github.http import GitHubConfig, GitHubError, client_for, redact
-from tasks.http.rate_limit import in_prefect_run
+from tasks.http import retry
+from tasks.http.rate_limit import RATE_LIMIT_NAME, Pacer
+from tasks.http.retry import RETRY_STATUSES, RetryPolicy
 from tasks.http.retry_after import retry_after
 
 logger = logging.getLogger("globallm.github")
 console = Console(stderr=True)
 T = TypeVar("T")
 SPLIT_STATUSES = frozenset({502, 504})
-BACKOFF_STATUSES = frozenset({500, 502, 503, 504})
+BACKOFF_STATUSES = RETRY_STATUSES - {429}  # a 429 is a rate limit: waited out, not backed off
 
 
 class GitHubTiming(BaseModel):
@@ -51,6 +51,13 @@ class GitHubTiming(BaseModel):
     rate_limit: str | None = None  # Prefect global rate limit shared by every process
     max_rate_waits: int = 5  # rate-limit waits for one request before it is given up on
 
+    def pacer(self) -> Pacer:
+        """Each request's turn: the Prefect global limit inside a run, else the process-wide
+        GitHub spacing; unpaced when `requests_per_s` is 0."""
+        paced = self.requests_per_s > 0
+        limit = self.rate_limit if paced else None
+        return Pacer(limit, self.requests_per_s if paced else 0.0, key=RATE_LIMIT_NAME)
+
 
 class TooLarge(GitHubError):
     """GitHub gave up on this query (502/504/timeout): ask for fewer nodes."""
@@ -64,37 +71,6 @@ class Usage(BaseModel):
     remaining: int | None = None
     reset_at: str | None = None
     waited_s: float = 0.0
-
-
-class _Pacer:
-    """A process-wide minimum spacing between requests (threads share it)."""
-
-    def __init__(self) -> None:
-        self.lock, self.next_at = threading.Lock(), 0.0
-
-    def wait(self, per_s: float) -> None:
-        if per_s <= 0:
-            return
-        with self.lock:
-            now = time.monotonic()
-            start = max(now, self.next_at)
-            self.next_at = start + 1.0 / per_s
-        if start > now:
-            time.sleep(start - now)
-
-
-PACER = _Pacer()
-
-
-def pace(timing: GitHubTiming) -> None:
-    """Wait for the next request's turn: the Prefect global limit inside a run, else the
-    process-wide pacer."""
-    if timing.requests_per_s <= 0:
-        return
-    if timing.rate_limit and in_prefect_run():
-        rate_limit(timing.rate_limit, occupy=1)
-    else:
-        PACER.wait(timing.requests_per_s)
 
 
 def _reset_wait(headers: httpx.Headers, reset_at: str | None) -> float | None:
@@ -121,6 +97,7 @@ class GraphQLClient:
         self.config, self.timing = config, timing or GitHubTiming()
         self.http = client_for(config)
         self.http.timeout = httpx.Timeout(self.timing.timeout_s)
+        self.pacer, self.policy = self.timing.pacer(), RetryPolicy.of(self.timing)
         self.usage = Usage()
         self.last_errors: list[dict] = []
         self.reset_due: tuple[float, str] | None = None  # (epoch s, why): wait before sending
@@ -138,7 +115,7 @@ class GraphQLClient:
         time.sleep(seconds)
 
     def _backoff(self, attempt: int) -> float:
-        return random.uniform(0, min(self.timing.max_backoff_s, self.timing.backoff_s * 2**attempt))
+        return self.policy.backoff(attempt)
 
     def _capped(self, seconds: float, why: str) -> float:
         if seconds > self.timing.max_wait_s:
@@ -165,7 +142,7 @@ class GraphQLClient:
         failures = waits = 0
         while True:
             self._await_reset()
-            pace(self.timing)
+            self.pacer.acquire()
             self.usage.requests += 1
             try:
                 response = self.http.post(self.config.graphql_url, json=body)
@@ -215,7 +192,7 @@ class GraphQLClient:
 
     def _retry(self, failures: int, why: str) -> int:
         if failures >= self.timing.max_retries:
-            raise GitHubError(f"GitHub GraphQL failed after {failures + 1} attempt(s): {why}")
+            raise GitHubError(retry.gave_up("GitHub GraphQL", failures + 1, why))
         self._tell(
             self._backoff(failures), f"{why}; retry {failures + 1}/{self.timing.max_retries}"
         )

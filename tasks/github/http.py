@@ -14,14 +14,10 @@ from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
-from tenacity import (
-    RetryCallState,
-    Retrying,
-    retry_if_exception,
-    stop_after_attempt,
-    wait_random_exponential,
-)
+from tenacity import Retrying
 
+from tasks.http import retry
+from tasks.http.retry import RETRY_STATUSES, Retryable, RetryPolicy
 from tasks.http.retry_after import retry_after
 
 logger = logging.getLogger("globallm.github")
@@ -29,7 +25,6 @@ logger = logging.getLogger("globallm.github")
 DEFAULT_API_URL = "https://api.github.com"
 API_VERSION = "2022-11-28"
 USER_AGENT = "globallm/0.1 (httpx)"
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _EXCERPT_CHARS = 300
 T = TypeVar("T")
 
@@ -93,14 +88,6 @@ class GitHubConfig(BaseModel):
         return cls(api_url=api_url, graphql_url=graphql_url, token=SecretStr(token))
 
 
-class Retryable(Exception):
-    """Worth another try: a rate limit (with the wait it asks for) or a 5xx."""
-
-    def __init__(self, message: str, status: int, wait_s: float | None) -> None:
-        super().__init__(message)
-        self.status, self.wait_s = status, wait_s
-
-
 def redact(text: str, config: GitHubConfig) -> str:
     return text.replace(config.token.get_secret_value(), "[redacted]")
 
@@ -157,31 +144,17 @@ def describe_error(error: BaseException | None, config: GitHubConfig) -> str:
 
 
 def retrying_for(config: GitHubConfig, what: str) -> Retrying:
-    backoff = wait_random_exponential(multiplier=config.backoff_s, max=config.max_backoff_s)
-
-    def wait(state: RetryCallState) -> float:
-        error = state.outcome.exception() if state.outcome else None
-        hint = error.wait_s if isinstance(error, Retryable) else None
-        delay = backoff(state) if hint is None else hint
-        message = "GitHub %s failed (%s); retry %d of %d in %.2fs"
-        detail = describe_error(error, config)
-        logger.warning(message, what, detail, state.attempt_number, config.max_retries, delay)
-        return delay
-
-    retryable = (Retryable, httpx.TimeoutException, httpx.TransportError)
-    return Retrying(
-        retry=retry_if_exception(lambda error: isinstance(error, retryable)),
-        stop=stop_after_attempt(config.max_retries + 1),
-        wait=wait,
-        reraise=True,
+    """tasks/http/retry.py's loop, each failure described with the token redacted."""
+    policy = RetryPolicy.of(config)
+    return retry.retrying(
+        policy, "GitHub", what, logger, lambda error: describe_error(error, config)
     )
 
 
 def gave_up(what: str, error: BaseException, config: GitHubConfig, retrying: Retrying):
-    attempts = retrying.statistics.get("attempt_number", config.max_retries + 1)
-    status = error.status if isinstance(error, Retryable) else None
+    tries = retry.attempts(retrying, RetryPolicy.of(config))
     detail = describe_error(error, config)
-    return GitHubError(f"GitHub {what} failed after {attempts} attempt(s): {detail}", status)
+    return GitHubError(retry.gave_up(f"GitHub {what}", tries, detail), retry.status_of(error))
 
 
 def client_for(config: GitHubConfig) -> httpx.Client:

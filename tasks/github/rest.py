@@ -4,7 +4,8 @@ and a 304 answer (which GitHub does not count against the primary rate limit) re
 stored body; tasks/http/conditional_get.py does that bookkeeping, shared with the registries.
 Lists page by the `Link` header, each page conditional on its own. An answer with
 `X-RateLimit-Remaining: 0` makes the next request wait for `X-RateLimit-Reset` first (up to
-`max_wait_s`; further away, it fails instead of being refused).
+`max_wait_s`; further away, it fails instead of being refused). Retries are
+tasks/http/retry.py's; given a `Pacer` (tasks/http/rate_limit.py), every attempt waits its turn.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from tasks.github.http import (
     send_request,
 )
 from tasks.http.conditional_get import Cache, ConditionalGet
+from tasks.http.rate_limit import Pacer
 
 logger = logging.getLogger("globallm.github")
 
@@ -34,8 +36,14 @@ logger = logging.getLogger("globallm.github")
 class RestReader:
     """Counts what it sent: `requests` (every attempt) and `not_modified` (free 304s)."""
 
-    def __init__(self, client: httpx.Client, config: GitHubConfig, cache: Cache) -> None:
-        self.client, self.config, self.cache = client, config, cache
+    def __init__(
+        self,
+        client: httpx.Client,
+        config: GitHubConfig,
+        cache: Cache,
+        pacer: Pacer | None = None,
+    ) -> None:
+        self.client, self.config, self.cache, self.pacer = client, config, cache, pacer
         self.requests = self.not_modified = 0
         self.reset_due: float | None = None  # epoch s: the budget is spent until then
 
@@ -61,6 +69,8 @@ class RestReader:
         retrying = retrying_for(self.config, what)
 
         def attempt() -> httpx.Response:
+            if self.pacer is not None:
+                self.pacer.acquire()
             self.requests += 1
             return send_request(self.client, self.config, "GET", url, headers=headers)
 

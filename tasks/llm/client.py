@@ -4,7 +4,8 @@ OpenAI, Anthropic's compatible API, vLLM, Ollama and llama.cpp's server all acce
 request, so one small client covers them without a vendor SDK. Every answered request yields
 an `LlmCall` row for the ledger (table `ledger_llm_calls`): tokens, cost, latency, and which
 prompt version asked. The API key is a SecretStr and is never logged, put in a repr, or
-quoted in an error, even when a server echoes it back.
+quoted in an error, even when a server echoes it back. Retries (429, 5xx, timeouts; a
+server's Retry-After honoured) are tasks/http/retry.py's; the endpoint has no request rate.
 """
 
 from __future__ import annotations
@@ -23,16 +24,10 @@ import httpx
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, ConfigDict, SecretStr
-from tenacity import (
-    RetryCallState,
-    Retrying,
-    retry_if_exception,
-    stop_after_attempt,
-    wait_random_exponential,
-)
 
 from prompts import RenderedPrompt
-from tasks.http.retry_after import retry_after
+from tasks.http import retry
+from tasks.http.retry import RETRY_STATUSES, Retryable, RetryPolicy
 
 logger = logging.getLogger("globallm.llm")
 
@@ -42,7 +37,6 @@ SYSTEM_MESSAGE = (
     "You change source code to resolve issues. Answer with exactly one JSON object in the "
     "format the user asks for, and nothing else."
 )
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _EXCERPT_CHARS = 300
 _CACHE_SIZE = 256
 
@@ -109,14 +103,6 @@ class LlmAnswer(BaseModel):
     call: LlmCall
 
 
-class _RetryableStatus(Exception):
-    """A status worth retrying (429, 5xx), with the server's Retry-After if it sent one."""
-
-    def __init__(self, status: int, excerpt: str, retry_after: float | None) -> None:
-        super().__init__(f"HTTP {status}: {excerpt}")
-        self.status, self.retry_after = status, retry_after
-
-
 _cache: OrderedDict[tuple[str, str, str, str], str] = OrderedDict()  # key -> answer text
 _cache_lock = threading.Lock()
 
@@ -139,37 +125,8 @@ def _excerpt(response: httpx.Response, config: LlmConfig) -> str:
     return _redact(text, config) or "(empty body)"
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    """Retry-After as seconds (tasks/http/retry_after.py), or None when absent or unreadable."""
-    return retry_after(response.headers.get("retry-after"))
-
-
-def _is_retryable(error: BaseException) -> bool:
-    # A chat completion has no side effect on the provider's side: repeating it after a 5xx
-    # or a timeout cannot do anything twice, so it is safe to retry blindly (unlike a POST
-    # that opens a pull request; DESIGN.md, Reliability rules).
-    return isinstance(error, _RetryableStatus | httpx.TimeoutException | httpx.TransportError)
-
-
-def _waiter(config: LlmConfig):
-    backoff = wait_random_exponential(multiplier=config.backoff_s, max=config.max_backoff_s)
-
-    def wait(state: RetryCallState) -> float:
-        error = state.outcome.exception() if state.outcome else None
-        if isinstance(error, _RetryableStatus) and error.retry_after is not None:
-            delay = min(error.retry_after, config.retry_after_cap_s)
-        else:
-            delay = backoff(state)
-        what, number = _describe(error, config), state.attempt_number
-        message = "LLM request to %s failed (%s); retry %d of %d in %.2fs"
-        logger.warning(message, config.endpoint, what, number, config.max_retries, delay)
-        return delay
-
-    return wait
-
-
 def _describe(error: BaseException | None, config: LlmConfig) -> str:
-    if isinstance(error, _RetryableStatus):
+    if isinstance(error, Retryable):
         return str(error)
     if isinstance(error, httpx.TimeoutException):
         return f"timed out after {config.timeout_s}s"
@@ -177,7 +134,11 @@ def _describe(error: BaseException | None, config: LlmConfig) -> str:
 
 
 def _post(client: httpx.Client, config: LlmConfig, payload: dict) -> tuple[str, dict, float]:
-    """One request: the answer text, its usage and latency; _RetryableStatus or LlmError else."""
+    """One request: the answer text, its usage and latency; Retryable or LlmError else.
+
+    A chat completion has no side effect on the provider's side: repeating it after a 5xx or a
+    timeout cannot do anything twice, so it is safe to retry blindly (unlike a POST that opens
+    a pull request; DESIGN.md, Reliability rules)."""
     headers = {"Content-Type": "application/json"}
     if config.api_key is not None:
         headers["Authorization"] = f"Bearer {config.api_key.get_secret_value()}"
@@ -186,7 +147,8 @@ def _post(client: httpx.Client, config: LlmConfig, payload: dict) -> tuple[str, 
     latency = time.perf_counter() - started
     status, excerpt = response.status_code, _excerpt(response, config)
     if status in RETRY_STATUSES:
-        raise _RetryableStatus(status, excerpt, _retry_after(response))
+        wait = RetryPolicy.of(config).server_wait(response)
+        raise Retryable(f"HTTP {status}: {excerpt}", status, wait)
     if status != 200:
         raise LlmError(f"LLM request to {config.endpoint} failed: HTTP {status}: {excerpt}", status)
     try:
@@ -228,23 +190,15 @@ def complete(
         "temperature": 0,
         "response_format": {"type": "json_object"},
     }
-    retrying = Retrying(
-        retry=retry_if_exception(_is_retryable),
-        stop=stop_after_attempt(config.max_retries + 1),
-        wait=_waiter(config),
-        reraise=True,
-    )
+    policy, what = RetryPolicy.of(config), f"request to {config.endpoint}"
+    retrying = retry.retrying(policy, "LLM", what, logger, lambda e: _describe(e, config))
     try:
         with httpx.Client(timeout=config.timeout_s) as client:
             text, usage, latency = retrying(_post, client, config, payload)
-    except (_RetryableStatus, httpx.HTTPError) as error:
-        attempts = retrying.statistics.get("attempt_number", config.max_retries + 1)
-        raise LlmError(
-            f"LLM request to {config.endpoint} failed after {attempts} attempt(s): "
-            f"{_describe(error, config)}",
-            error.status if isinstance(error, _RetryableStatus) else None,
-            attempts,
-        ) from None
+    except (Retryable, httpx.HTTPError) as error:
+        tries = retry.attempts(retrying, policy)
+        message = retry.gave_up(f"LLM {what}", tries, _describe(error, config))
+        raise LlmError(message, retry.status_of(error), tries) from None
     tokens_in, tokens_out = _count(usage, "prompt_tokens"), _count(usage, "completion_tokens")
     cost = (tokens_in or 0) / 1000 * config.price_per_1k_in
     cost += (tokens_out or 0) / 1000 * config.price_per_1k_out

@@ -12,15 +12,14 @@ last request.
 from __future__ import annotations
 
 import functools
-import logging
 from pathlib import Path
 from typing import Any
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
-from prefect.client.orchestration import get_client
 from pydantic import BaseModel
 
+from tasks.http.rate_limit import upsert_rate_limit
 from tasks.registries.crates import CratesClient
 from tasks.registries.dependents import SOURCE, EcosystemsDependents
 from tasks.registries.endpoints import RegistryAuth, credentials_for
@@ -38,7 +37,6 @@ from tasks.registries.pypi import PyPIClient
 from warehouse.io.http_cache import HttpCache
 from warehouse.io.registry_store import EdgeRow, PackageRow, RegistryStore
 
-logger = logging.getLogger("globallm.registries")
 # What fetching one package usually costs: PyPI the project page, the metadata file and the
 # JSON API; crates the crate and its dependencies; Go @latest and the go.mod; npm one document.
 REQUESTS_PER_PACKAGE = {"pypi": 3, "npm": 1, "cargo": 2, "golang": 2}
@@ -74,15 +72,7 @@ def ensure_registry_rate_limit(requests_per_s: float, name: str) -> str | None:
     are reserved in one call (a one-slot limit acquired per request held 10/s to about 2.3
     requests/s here: each acquisition is a round trip to the Prefect API)."""
     slots = max(round(requests_per_s), max(REQUESTS_PER_PACKAGE.values()) + 1)
-    try:
-        with get_client(sync_client=True) as client:
-            client.upsert_global_concurrency_limit_by_name(
-                name, slots, slot_decay_per_second=float(requests_per_s)
-            )
-    except Exception as error:  # no API reachable: the crawl is not stopped for a limit
-        logger.warning("registry %s: no Prefect rate limit (%s)", name, error)
-        return None
-    return name
+    return upsert_rate_limit(name, requests_per_s, slots, "registry")
 
 
 class _WriteBehind:

@@ -2,7 +2,8 @@
 a 304 reuses the stored body), bounded retries with backoff and jitter for 5xx, 429 (its
 Retry-After honoured), timeouts and truncated bodies, a per-registry Prefect rate limit, and
 `UnknownPackage` for a 404 of a package's first document (`NotFound` for any later one). It
-counts what it sent, so a crawl can say what it cost.
+counts what it sent, so a crawl can say what it cost. The retries, the rate limit and the
+conditional GET are tasks/http/'s (retry.py, rate_limit.py, conditional_get.py).
 """
 
 from __future__ import annotations
@@ -16,24 +17,16 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from prefect.concurrency.sync import rate_limit
 from pydantic import BaseModel, ConfigDict
-from tenacity import (
-    RetryCallState,
-    Retrying,
-    retry_if_exception_type,
-    stop_after_attempt,
-    wait_random_exponential,
-)
 
+from tasks.http import retry
 from tasks.http.conditional_get import Cache, ConditionalGet
-from tasks.http.rate_limit import in_prefect_run
-from tasks.http.retry_after import retry_after
+from tasks.http.rate_limit import Pacer
+from tasks.http.retry import RETRY_STATUSES, Retryable, RetryPolicy
 from tasks.registries.models import NotFound, RegistryError, UnknownPackage
 
 logger = logging.getLogger("globallm.registries")
 USER_AGENT = "globallm/0.1 (httpx)"
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
 class RegistryTiming(BaseModel):
@@ -60,15 +53,6 @@ class Usage(BaseModel):
         self.not_modified += other.not_modified
 
 
-class _Retryable(Exception):
-    def __init__(self, message: str, wait_s: float | None = None) -> None:
-        super().__init__(message)
-        self.wait_s = wait_s
-
-
-RETRYABLE = (_Retryable, httpx.TimeoutException, httpx.TransportError)
-
-
 class _Unreadable(ValueError):
     """A body that arrived damaged (cut short, or not what its digest says): asked again."""
 
@@ -86,7 +70,8 @@ class RegistryHttp:
         self.ecosystem, self.client, self.cache = ecosystem, client, cache
         self.timing = timing or RegistryTiming()
         self.usage = Usage()
-        self.prepaid = 0  # rate-limit slots reserved and not yet used
+        self.pacer = Pacer(self.timing.rate_limit)  # the global limit only, inside a run
+        self.policy = RetryPolicy.of(self.timing)
 
     def get_json(
         self, url: str, what: str, accept: str = "application/json", first: bool = False
@@ -121,15 +106,12 @@ class RegistryHttp:
         headers = {"Accept": accept, **conditional.headers()}
 
         def attempt() -> tuple[httpx.Response, Any]:
-            self._pace()
+            self.pacer.acquire()
             self.usage.requests += 1
             response = self.client.get(url, headers=headers)
             status = response.status_code
             if status in RETRY_STATUSES:
-                wait = retry_after(
-                    response.headers.get("retry-after"), self.timing.retry_after_cap_s
-                )
-                raise _Retryable(f"HTTP {status}", wait)
+                raise Retryable(f"HTTP {status}", status, self.policy.server_wait(response))
             if conditional.not_modified(response):
                 return response, conditional.stored
             if status == 404:
@@ -140,17 +122,15 @@ class RegistryHttp:
             try:
                 return response, read(response.content)
             except _Unreadable as error:
-                raise _Retryable(f"unreadable body ({error})") from None
+                raise Retryable(f"unreadable body ({error})") from None
 
-        retrying = self._retrying(what)
+        retrying = retry.retrying(self.policy, self.ecosystem, what, logger)
         try:
             response, body = retrying(attempt)
-        except (_Retryable, httpx.HTTPError) as error:
-            tries = retrying.statistics.get("attempt_number", self.timing.max_retries + 1)
-            detail = str(error) or type(error).__name__
-            raise RegistryError(
-                f"{self.ecosystem}: {what} failed after {tries} attempt(s): {detail}"
-            ) from None
+        except (Retryable, httpx.HTTPError) as error:
+            tries = retry.attempts(retrying, self.policy)
+            subject = f"{self.ecosystem}: {what}"
+            raise RegistryError(retry.gave_up(subject, tries, retry.describe(error))) from None
         if conditional.not_modified(response):
             self.usage.not_modified += 1
             return body
@@ -161,42 +141,7 @@ class RegistryHttp:
         """Take `requests` slots of the rate limit in one call (what a package is expected to
         cost): each acquisition is a round trip to the Prefect API, so acquiring per package
         rather than per request triples the rate a crawl reaches. Retries take more."""
-        if requests > 0 and self._limited():
-            rate_limit(self.timing.rate_limit, occupy=requests)
-            self.prepaid += requests
-
-    def _limited(self) -> bool:
-        return bool(self.timing.rate_limit) and in_prefect_run()
-
-    def _pace(self) -> None:
-        if self.prepaid > 0:
-            self.prepaid -= 1
-        elif self._limited():
-            rate_limit(self.timing.rate_limit, occupy=1)
-
-    def _retrying(self, what: str) -> Retrying:
-        backoff = wait_random_exponential(
-            multiplier=self.timing.backoff_s, max=self.timing.max_backoff_s
-        )
-
-        def wait(state: RetryCallState) -> float:
-            error = state.outcome.exception() if state.outcome else None
-            hint = error.wait_s if isinstance(error, _Retryable) else None
-            delay = backoff(state) if hint is None else hint
-            logger.warning(
-                "%s %s failed (%s); retry %d of %d in %.2fs",
-                self.ecosystem, what, error, state.attempt_number, self.timing.max_retries, delay,
-            )  # fmt: skip
-            return delay
-
-        return Retrying(
-            retry=retry_if_exception_type(
-                (_Retryable, httpx.TimeoutException, httpx.TransportError)
-            ),
-            stop=stop_after_attempt(self.timing.max_retries + 1),
-            wait=wait,
-            reraise=True,
-        )
+        self.pacer.reserve(requests)
 
 
 def _read_json(data: bytes) -> Any:

@@ -16,7 +16,6 @@ from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from prefect.client.schemas.sorting import TaskRunSort
 
 from flows.github_crawl import github_crawl_flow
-from tasks.github import graphql as github_graphql
 from tasks.github.crawl import (
     GITHUB_TAG,
     crawl_issues,
@@ -27,7 +26,7 @@ from tasks.github.crawl import (
 )
 from tasks.github.graphql import RATE_LIMIT_FIELDS, GitHubTiming, GraphQLClient
 from tasks.github.http import GitHubConfig
-from tasks.http.rate_limit import RATE_LIMIT_NAME, ensure_rate_limit
+from tasks.http.rate_limit import RATE_LIMIT_NAME, ensure_rate_limit, spacing
 from tasks.pulls.github_status import read_pull_status, require_github
 from tests.fakes.github_data import GitHubData
 from tests.github_source import FAST, count, rows
@@ -129,7 +128,7 @@ def test_parallel_tasks_share_one_request_rate(
     def no_local_pacing(per_s: float) -> None:
         raise AssertionError("inside a run the Prefect rate limit paces, not the process")
 
-    monkeypatch.setattr(github_graphql.PACER, "wait", no_local_pacing)
+    monkeypatch.setattr(spacing(RATE_LIMIT_NAME), "wait", no_local_pacing)
     rate, times = 4.0, 6
 
     assert _two_tasks_in_parallel(rate, times) == 2 * times
