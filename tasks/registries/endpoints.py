@@ -24,6 +24,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
+from prefect import task
+from prefect.cache_policies import NO_CACHE
 
 from tasks.registries.models import RegistryNotConfigured
 
@@ -194,3 +196,9 @@ def credentials_for(
     return RegistryAuth(
         public_url(base_url), unquote(parts.username), unquote(parts.password or "")
     )
+
+
+@task(name="registry-endpoint", cache_policy=NO_CACHE)
+def find_registry(ecosystem: str, crates_url: str | None, go_proxy_url: str | None) -> str:
+    """The registry the user's tools use for `ecosystem`, without credentials."""
+    return public_url(registry_url(ecosystem, crates_url, go_proxy_url))
