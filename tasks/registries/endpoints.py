@@ -1,5 +1,6 @@
 """Where each registry is: the index the user's own tools are configured with, never a host
-written here. Called by entrypoints (the CLI), which pass the result to the flow as values.
+written here. Called by entrypoints (the CLI), which pass the result to the flow as values, and
+by the `registry-endpoint` task when a flow is given no URL (a deployment run).
 
 - PyPI: `PIP_INDEX_URL`, else pip's configuration as pip itself reports it (`pip config
   list`), else pip's own default index (taken from the installed pip).
