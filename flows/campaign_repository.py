@@ -19,9 +19,9 @@ from fixers.verification import SuiteSummary, Verification
 from flows.runtime.ledger_hooks import LEDGER_HOOKS
 from flows.runtime.once import once
 from tasks.campaign.recipes import AppliedBatch, apply_batch
-from tasks.campaign.repo_state import Base, guard_branch, prepare_base
-from tasks.campaign.sandbox import Limits, rerun_failures, run_suite
-from tasks.local import git
+from tasks.campaign.repo_state import Base, guard_branch, prepare_base, remove_worktree
+from tasks.campaign.sandbox import Limits, SuiteResult, rerun_failures_task, run_suite_task
+from tasks.local.git import GitError
 from tasks.pulls.github import auto_merge_github, publish_github
 from tasks.pulls.local import merge_local, publish_local
 from tasks.pulls.provider import ProviderError
@@ -60,8 +60,8 @@ def repository_flow(
 ) -> dict[str, int]:
     """Every pending batch of one repository through the pipeline; the states reached."""
     base = prepare_base(repo_path, worktree_root / "baseline")
-    before = _summary(run_suite(worktree_root / "baseline", policy.limits, policy.python))
-    git.remove_worktree(repo_path, worktree_root / "baseline")
+    before = run_suite_task(worktree_root / "baseline", policy.limits, policy.python).summary()
+    remove_worktree(repo_path, worktree_root / "baseline")
     batches = make_batches(
         items, policy.batch_size, policy.max_lines, policy.group_by, base.codeowners
     )
@@ -96,7 +96,7 @@ def repository_flow(
             before,
             policy,
         )
-        git.remove_worktree(repo_path, worktree)
+        remove_worktree(repo_path, worktree)
         states[change.state] += 1
     return dict(states)
 
@@ -114,32 +114,15 @@ def _propose(
     policy: CampaignPolicy,
 ) -> Change:
     """Apply, verify, gate and publish one batch; record the change in every case."""
-    try:
-        applied = apply_batch(
-            repo_path,
-            worktree,
-            change.branch,
-            change.base_sha,
-            batch,
-            recipe,
-            options,
-            change.run_id,
-        )
-    except git.GitError as error:  # one batch git refuses never stops the repository's others
-        applied = AppliedBatch(
-            branch=change.branch, base_sha=change.base_sha, commit_sha=None, error=str(error)
-        )
+    applied = _apply(repo_path, worktree, change, batch, recipe, options)
     if applied.commit_sha is None:
         failed = change.model_copy(
             update={"state": ChangeState.FAILED, "gate_reasons": [applied.error or "no change"]}
         )
         record_change(db_path, failed.model_dump(), None, batch.items, applied.error)
         return failed
-    after_result = run_suite(worktree, policy.limits, policy.python)
-    flaky = []
-    if after_result.failed_names:  # failures and errors alike get one rerun to spot flakes
-        flaky = rerun_failures(worktree, after_result, policy.limits, policy.python)
-    verification = Verification.compare(change.change_id, before, _summary(after_result), flaky)
+    after_result, flaky = _verify(worktree, policy)
+    verification = Verification.compare(change.change_id, before, after_result.summary(), flaky)
     facts = verification.facts([i.confidence for i in batch.items], [i.risk for i in batch.items])
     decision = decide(policy.merge, facts)
     body = render_pr_body(
@@ -167,6 +150,38 @@ def _propose(
         return _publish(
             db_path, repo_path, merge_worktree, change, batch, verification, decision, policy
         )
+
+
+def _apply(
+    repo_path: Path, worktree: Path, change: Change, batch: Batch, recipe: str, options: dict
+) -> AppliedBatch:
+    """The batch's commit on its branch, or why there is none: one batch git refuses becomes a
+    failed change and never stops the repository's other batches."""
+    try:
+        return apply_batch(
+            repo_path,
+            worktree,
+            change.branch,
+            change.base_sha,
+            batch,
+            recipe,
+            options,
+            change.run_id,
+        )
+    except GitError as error:
+        return AppliedBatch(
+            branch=change.branch, base_sha=change.base_sha, commit_sha=None, error=str(error)
+        )
+
+
+def _verify(worktree: Path, policy: CampaignPolicy) -> tuple[SuiteResult, list[str]]:
+    """The suite after the change, and the flaky names among its failures: failures and errors
+    alike get one rerun, so a flake is not blamed on the change."""
+    after_result = run_suite_task(worktree, policy.limits, policy.python)
+    flaky = []
+    if after_result.failed_names:
+        flaky = rerun_failures_task(worktree, after_result, policy.limits, policy.python)
+    return after_result, flaky
 
 
 def _publish(
@@ -267,13 +282,4 @@ def _new_change(
         base_sha=base.sha,
         plan_item_id=batch.items[0].plan_item_id,
         generated_by=generated_by,
-    )
-
-
-def _summary(result) -> SuiteSummary:
-    return SuiteSummary.model_validate(
-        {
-            **result.model_dump(),
-            "isolation": str(getattr(result.isolation, "value", result.isolation)),
-        }
     )

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from flows.runtime.ledger_hooks import LEDGER_HOOKS
 from tasks.local.python_env import read_environment
-from tasks.local.repos import crawl_repository, find_repositories
+from tasks.local.repos import crawl_repository, list_repositories
 from tasks.progress import progress_steps
 from tasks.store.landing import count_rows, land_crawl_failure, land_environment, land_repository
 from warehouse.io.tables import RAW_TABLES
@@ -42,7 +42,7 @@ def crawl_flow(
 ) -> CrawlSummary:
     """Find every repository under `paths`, crawl each in parallel, land each as it finishes."""
     as_of = datetime.now(UTC)
-    repos = find_repositories([p.resolve() for p in paths], skip_dirs)
+    repos = list_repositories(paths, skip_dirs)
     futures = {
         crawl_repository.submit(path, as_of, max_file_bytes, skip_dirs): path for path in repos
     }

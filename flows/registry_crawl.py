@@ -13,26 +13,26 @@ resumed by running it again with the same arguments (nothing landed is fetched a
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, task
-from prefect.cache_policies import NO_CACHE
+from prefect import flow
 from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import BaseModel
 
 from flows.runtime.ledger_hooks import LEDGER_HOOKS
-from tasks.local.lockfiles import parse_lockfile
 from tasks.progress import progress_steps
-from tasks.registries.endpoints import public_url, registry_url
-from tasks.registries.fetch import RegistryTarget, ensure_registry_rate_limit, fetch_package
+from tasks.registries.endpoints import find_registry, public_url
+from tasks.registries.fetch import (
+    FetchOutcome,
+    RegistryTarget,
+    ensure_registry_rate_limit,
+    fetch_package,
+)
 from tasks.registries.http import RegistryTiming, Usage
-from tasks.registries.models import normalise_name
-from warehouse.io import store
-from warehouse.io.registry_store import RegistryStore
+from tasks.registries.queue import crawl_id_for, finish_crawl, pending_packages, start_crawl
+from tasks.registries.seeds import read_seeds
 
 # Requests wait on the network, not the CPU: a few threads keep the 2 cores busy.
 REGISTRY_THREADS = 8
@@ -50,33 +50,16 @@ class RegistryCrawlSummary(BaseModel):
     skipped_seeds: list[str] = []  # lockfile entries of another ecosystem, or unreadable
     dependents_source: str = "computed from the crawled graph"
 
-
-@task(name="registry-endpoint", cache_policy=NO_CACHE)
-def find_registry(ecosystem: str, crates_url: str | None, go_proxy_url: str | None) -> str:
-    """The registry the user's tools use for `ecosystem`, without credentials."""
-    return public_url(registry_url(ecosystem, crates_url, go_proxy_url))
-
-
-def crawl_id_for(target: RegistryTarget, seeds: list[str], depth: int, follow: list[str]) -> str:
-    key = json.dumps([target.ecosystem, target.base_url, sorted(seeds), depth, sorted(follow)])
-    return hashlib.sha256(key.encode()).hexdigest()[:16]
-
-
-def seeds_from(
-    ecosystem: str, packages: list[str], lockfile: Path | None
-) -> tuple[list[str], list[str]]:
-    """Normalised, deduplicated seed names, and what the lockfile held that was left out."""
-    names = [normalise_name(ecosystem, p) for p in packages if p.strip()]
-    skipped: list[str] = []
-    if lockfile is not None:
-        parsed = parse_lockfile(lockfile)
-        skipped += parsed.skipped
-        for locked in parsed.packages:
-            if locked.ecosystem == ecosystem:
-                names.append(normalise_name(ecosystem, locked.name))
-            else:
-                skipped.append(f"{locked.ecosystem}:{locked.name} (not {ecosystem})")
-    return list(dict.fromkeys(names)), skipped
+    def count(self, outcome: FetchOutcome) -> None:
+        """Add one fetched package: landed (with its edges), unknown to the registry, or failed."""
+        self.usage.add(outcome.usage)
+        if outcome.landed:
+            self.packages += 1
+            self.edges += outcome.edges
+        elif outcome.unknown:
+            self.unknown.append(outcome.name)
+        else:
+            self.failed.append(outcome.name)
 
 
 @flow(
@@ -114,21 +97,20 @@ def registry_crawl_flow(
         go_setting=go_proxy_url,
     )
     follow = list(follow or ["runtime"])
-    seeds, skipped = seeds_from(ecosystem, list(packages or []), lockfile)
+    seeds, skipped = read_seeds(ecosystem, list(packages or []), lockfile)
     tuned = RegistryTiming(**(timing or {}))
-    if requests_per_second > 0:
+    if requests_per_second > 0:  # one rate limit per registry, shared by every process
         limit = ensure_registry_rate_limit(requests_per_second, f"registry-{ecosystem}-requests")
         tuned = tuned.model_copy(update={"rate_limit": limit})
     summary = RegistryCrawlSummary(ecosystem=ecosystem, seeds=len(seeds), skipped_seeds=skipped)
     if dependents_url:
         summary.dependents_source = "from the configured dependents service"
     crawl_id = crawl_id_for(target, seeds, depth, follow)
-    registry_store = RegistryStore(db_path)
-    summary.resumed = registry_store.start(crawl_id, ecosystem, seeds)
+    summary.resumed = start_crawl(db_path, crawl_id, ecosystem, seeds)
     fetch = fetch_package.with_options(tags=[f"registry:{ecosystem}"])
     with progress_steps(f"Crawling {ecosystem}", total=None) as advance:
         while True:
-            level, names = registry_store.pending(crawl_id)
+            level, names = pending_packages(db_path, crawl_id)
             if not names:
                 break
             futures = [
@@ -137,17 +119,9 @@ def registry_crawl_flow(
             ]
             for future in as_completed(futures):
                 outcome = future.result()
-                summary.usage.add(outcome.usage)
-                if outcome.landed:
-                    summary.packages += 1
-                    summary.edges += outcome.edges
-                elif outcome.unknown:
-                    summary.unknown.append(outcome.name)
-                else:
-                    summary.failed.append(outcome.name)
+                summary.count(outcome)
                 advance(outcome.name)
     summary.unknown.sort()
     summary.failed.sort()
-    registry_store.finish(crawl_id)
-    store.checkpoint(db_path)
+    finish_crawl(db_path, crawl_id)
     return summary

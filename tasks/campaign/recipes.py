@@ -173,20 +173,7 @@ def apply_batch(
     """Re-make `branch` at `base_sha`, apply the recipe to the batch's files, format, commit."""
     recipe = load_recipe(recipe_name, options)
     git.add_worktree(repo_path, worktree, branch, base_sha)
-    failed: dict[str, str] = {}
-    touched: list[str] = []
-    for item in batch.items:
-        path = worktree / item.file_path
-        try:
-            result = recipe.transform(item.file_path, path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError) as error:
-            failed[item.plan_item_id] = f"unreadable: {error}"
-            continue
-        if result.status is FixStatus.APPLIED and result.new_source is not None:
-            path.write_text(result.new_source, encoding="utf-8")
-            touched.append(item.file_path)
-        elif result.status is FixStatus.FAILED:
-            failed[item.plan_item_id] = result.reason
+    touched, failed = _transform(recipe, worktree, batch)
     if not touched:
         return AppliedBatch(
             branch=branch,
@@ -219,6 +206,27 @@ def apply_batch(
         diff=diff,
         failed_items=failed,
     )
+
+
+def _transform(recipe: Recipe, worktree: Path, batch: Batch) -> tuple[list[str], dict[str, str]]:
+    """Run the recipe over the batch's files in the worktree, as they are on the base now (the
+    plan may be older): the files it changed, and why each failed plan item failed. A file
+    the recipe skips is neither."""
+    failed: dict[str, str] = {}
+    touched: list[str] = []
+    for item in batch.items:
+        path = worktree / item.file_path
+        try:
+            result = recipe.transform(item.file_path, path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as error:
+            failed[item.plan_item_id] = f"unreadable: {error}"
+            continue
+        if result.status is FixStatus.APPLIED and result.new_source is not None:
+            path.write_text(result.new_source, encoding="utf-8")
+            touched.append(item.file_path)
+        elif result.status is FixStatus.FAILED:
+            failed[item.plan_item_id] = result.reason
+    return touched, failed
 
 
 def format_python(worktree: Path, files: list[str]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel
 
 from fixers.plan import parse_codeowners
@@ -54,6 +55,12 @@ def guard_branch(repo_path: Path, base_sha: str, branch: str) -> str | None:
                 f"({foreign[0][:10]}); globallm no longer touches this branch"
             )
     return None
+
+
+@task(name="remove-worktree", cache_policy=NO_CACHE)
+def remove_worktree(repo_path: Path, worktree: Path) -> None:
+    """Drop a worktree the campaign is done with (its branch stays), so none piles up."""
+    git.remove_worktree(repo_path, worktree)
 
 
 class RevertCommit(BaseModel):

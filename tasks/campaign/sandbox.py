@@ -17,29 +17,24 @@ Test names are pytest node ids relative to the worktree, e.g. `tests/test_x.py::
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import io
-import json
 import os
-import select
 import shutil
-import signal
-import stat
 import subprocess
 import sys
 import tempfile
 import time
-import xml.etree.ElementTree as ET
 from enum import StrEnum
 from pathlib import Path
-from typing import ClassVar, Literal
 
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel
 
-TAIL_CHARS = 4000
-MAX_REPORT_BYTES = 64 * 1024 * 1024  # a report is written by untrusted code: bound what we parse
+from fixers.verification import SuiteSummary
+from tasks.campaign.process import execute
+from tasks.campaign.reports import TestCase, read_coverage, read_junit
+
 SAFE_PATH = "/usr/local/bin:/usr/bin:/bin"
 NOBODY = "65534"
 BWRAP_BASE = ["--unshare-all", "--die-with-parent", "--new-session", "--clearenv"]
@@ -68,16 +63,6 @@ class Limits(BaseModel):
     processes: int = 256  # RLIMIT_NPROC, counted per uid
 
 
-class TestCase(BaseModel):
-    """One junit testcase, named so that it can be re-run."""
-
-    __test__: ClassVar[bool] = False  # not a pytest test class, despite the name
-
-    name: str  # pytest node id relative to the worktree
-    outcome: Literal["passed", "failed", "error", "skipped"]
-    message: str | None = None
-
-
 class SuiteResult(BaseModel):
     """What a run showed, comparable before and after a change; the output explains failures."""
 
@@ -95,6 +80,15 @@ class SuiteResult(BaseModel):
     isolation: Isolation
     no_tests: bool  # pytest exit code 5
     output_tail: str  # last ~4000 chars of stdout+stderr, then "[sandbox]" notes
+
+    def summary(self) -> SuiteSummary:
+        """The figures the ledger compares before and after a change (fixers.verification)."""
+        return SuiteSummary.model_validate(
+            {
+                **self.model_dump(),
+                "isolation": str(getattr(self.isolation, "value", self.isolation)),
+            }
+        )
 
 
 def _starts(argv: list[str]) -> bool:
@@ -183,109 +177,6 @@ def _command(
     return argv, {"PATH": SAFE_PATH}
 
 
-def _exited_within(pid: int, wall: float) -> bool:
-    """Wait for `pid` to exit but leave it unreaped: a zombie leader keeps its pgid from reuse."""
-    try:
-        fd = os.pidfd_open(pid)
-    except (AttributeError, OSError):  # no pidfd (kernel < 5.3): poll instead
-        deadline = time.monotonic() + wall
-        while os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(0.05)
-        return True
-    try:
-        poller = select.poll()
-        poller.register(fd, select.POLLIN)
-        return bool(poller.poll(wall * 1000))
-    finally:
-        os.close(fd)
-
-
-def _execute(argv: list[str], env: dict, cwd: Path, wall: float) -> tuple:
-    """Run to the end or the wall limit, then kill the whole process group: (code, timed out, tail).
-
-    Output goes to an unnamed file the suite cannot swap for a fifo or a link, as it could in
-    the writable scratch dir.
-    """
-    with tempfile.TemporaryFile() as out:
-        try:
-            proc = subprocess.Popen(
-                argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out,
-                stderr=subprocess.STDOUT, start_new_session=True,
-            )  # fmt: skip
-        except OSError as exc:
-            code = 127 if isinstance(exc, FileNotFoundError) else 126
-            return code, False, f"cannot start {argv[0]}: {exc}"
-        timed_out = not _exited_within(proc.pid, wall)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)  # also what the suite left running behind
-        code = proc.wait()
-        out.seek(max(0, out.seek(0, os.SEEK_END) - TAIL_CHARS * 4))
-        tail = out.read().decode("utf-8", errors="replace")[-TAIL_CHARS:]
-    return (None if timed_out else code), timed_out, tail
-
-
-def _read_report(path: Path) -> bytes | None:
-    """A report's bytes if it is a plain file of sane size: the suite may plant a fifo or link."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return None
-    with os.fdopen(fd, "rb") as f:
-        info = os.fstat(fd)
-        ok = stat.S_ISREG(info.st_mode) and info.st_size <= MAX_REPORT_BYTES
-        return f.read(MAX_REPORT_BYTES) if ok else None
-
-
-def _node_id(case: ET.Element, worktree: Path) -> str:
-    """Undo junit's name mangling (`tests.test_x.TestA` + `test_y`) back to a pytest node id."""
-    classname, name, file = (case.get(k, "") for k in ("classname", "name", "file"))
-    if not classname:  # a collection error: the name is the mangled file path
-        return file or name
-    parts = classname.split(".")
-    module = file.removesuffix(".py").replace("/", ".")
-    if file and (classname == module or classname.startswith(module + ".")):
-        return "::".join([file, *classname[len(module) :].split(".")[1:], name])
-    for i in range(len(parts), 0, -1):  # test defined elsewhere (inherited): find the module
-        path = "/".join(parts[:i]) + ".py"
-        if (worktree / path).is_file():
-            return "::".join([path, *parts[i:], name])
-    return f"{classname}::{name}"
-
-
-def _outcome(case: ET.Element) -> tuple[str, str | None]:
-    for tag, outcome in (("failure", "failed"), ("error", "error"), ("skipped", "skipped")):
-        child = case.find(tag)
-        if child is not None:
-            return outcome, child.get("message")
-    return "passed", None
-
-
-def _read_junit(path: Path, worktree: Path) -> tuple[list[TestCase], str | None]:
-    """The cases of a junit report, and a note when it is missing or broken (cases read so far)."""
-    data = _read_report(path)
-    if data is None:
-        return [], "no junit report was written (or it is not a plain file of sane size)"
-    cases: list[TestCase] = []
-    try:
-        for _, element in ET.iterparse(io.BytesIO(data)):
-            if element.tag == "testcase":
-                outcome, message = _outcome(element)
-                name = _node_id(element, worktree)
-                cases.append(TestCase(name=name, outcome=outcome, message=message))
-    except ET.ParseError as exc:
-        return cases, f"junit report is malformed ({exc}); counted the {len(cases)} cases before"
-    return cases, None
-
-
-def _read_coverage(path: Path) -> float | None:
-    try:
-        return float(json.loads(_read_report(path) or b"")["totals"]["percent_covered"])
-    except (ValueError, KeyError, TypeError):
-        return None
-
-
 def run_suite(
     worktree: Path,
     limits: Limits | None = None,
@@ -319,13 +210,13 @@ def run_suite(
             args += ["--", *only]
         argv, env = _command(isolation, worktree, scratch, python, limits, args)
         started = time.monotonic()
-        code, timed_out, output = _execute(argv, env, worktree, limits.wall_seconds)
+        code, timed_out, output = execute(argv, env, worktree, limits.wall_seconds)
         duration = time.monotonic() - started
-        cases, junit_note = _read_junit(reports / "junit.xml", worktree)
+        cases, junit_note = read_junit(reports / "junit.xml", worktree)
         notes = [f"killed at the wall limit of {limits.wall_seconds:g}s"] if timed_out else []
         notes += [junit_note] if junit_note else []
         tail = output + "".join(f"\n[sandbox] {note}" for note in notes)
-        coverage = _read_coverage(reports / "coverage.json")
+        coverage = read_coverage(reports / "coverage.json")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     counts = {field: sum(c.outcome == o for c in cases) for field, o in COUNTED.items()}
@@ -361,4 +252,15 @@ def rerun_failures(
     return [name for name in result.failed_names if name in passed]
 
 
-run_suite_task = task(run_suite, name="run-test-suite")
+@task(name="run-test-suite", cache_policy=NO_CACHE)
+def run_suite_task(worktree: Path, limits: Limits, python: str | None) -> SuiteResult:
+    """`run_suite` as a step of a flow: the suite runs again on every call, never cached."""
+    return run_suite(worktree, limits, python)
+
+
+@task(name="rerun-failed-tests", cache_policy=NO_CACHE)
+def rerun_failures_task(
+    worktree: Path, result: SuiteResult, limits: Limits, python: str | None
+) -> list[str]:
+    """`rerun_failures` as a step of a flow: the flaky test names among `result`'s failures."""
+    return rerun_failures(worktree, result, limits, python)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 
+import polars as pl
 import tree_sitter_go
 import tree_sitter_java
 import tree_sitter_javascript
@@ -18,6 +19,7 @@ import tree_sitter_python
 import tree_sitter_rust
 import tree_sitter_typescript
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel
 from tree_sitter import Language, Node, Parser
 
@@ -234,3 +236,11 @@ def api_surface(repo_path: Path, max_files: int, max_file_bytes: int) -> ApiSurf
     return ApiSurface(
         names=frozenset(names), files_parsed=parsed, files_skipped=len(skipped), skipped=skipped
     )
+
+
+@task(name="paired-checkouts", cache_policy=NO_CACHE)
+def paired_checkouts(paths: list[str | None], pairs: pl.DataFrame) -> dict[int, Path]:
+    """The project rows in a candidate pair that are a local checkout still on disk, by row:
+    only they have a public API to read (a GitHub or package row has no path)."""
+    paired = sorted(set(pairs["left"].to_list()) | set(pairs["right"].to_list()))
+    return {row: Path(paths[row]) for row in paired if paths[row] and Path(paths[row]).is_dir()}

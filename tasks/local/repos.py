@@ -12,70 +12,12 @@ from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 
 from prefect import task
-from pydantic import BaseModel
+from prefect.cache_policies import NO_CACHE
 
 from tasks.local import git
 from tasks.local.file_kinds import LANGUAGES, ci_systems, count_lines, is_test_path
-from tasks.local.manifests import DeclaredDependency, ManifestError, parser_for
-
-
-class LocalRepo(BaseModel):
-    repo_id: str
-    name: str
-    path: str
-    remote_url: str | None
-    package_name: str | None
-    package_ecosystem: str | None
-    languages: dict[str, int]
-    primary_language: str | None
-    file_count: int
-    loc: int
-    has_tests: bool
-    has_ci: bool
-    ci_systems: list[str]
-    commits_90d: int
-    commits_365d: int
-    commits_total: int
-    authors_90d: int
-    authors_365d: int
-    first_commit_at: datetime | None
-    last_commit_at: datetime | None
-    tag_count: int
-    latest_tag: str | None
-    head_sha: str | None
-    as_of: datetime
-    crawled_at: datetime
-    readme_excerpt: str | None = None  # the README's head, for redundancy's embeddings
-
-
-class ManifestRow(BaseModel):
-    repo_id: str
-    path: str
-    manifest_kind: str
-    ecosystem: str
-    parsed: bool
-    dependency_count: int
-
-
-class DependencyRow(DeclaredDependency):
-    repo_id: str
-    manifest_path: str
-
-
-class Finding(BaseModel):
-    repo_id: str
-    path: str
-    finding_kind: str
-    detail: str
-
-
-class RepoCrawl(BaseModel):
-    """Everything one repository contributes to the raw tables."""
-
-    repo: LocalRepo
-    manifests: list[ManifestRow]
-    dependencies: list[DependencyRow]
-    findings: list[Finding]
+from tasks.local.manifests import ManifestError, parser_for
+from tasks.local.rows import DependencyRow, Finding, LocalRepo, ManifestRow, RepoCrawl
 
 
 def find_repositories(roots: list[Path], skip_dirs: list[str]) -> list[Path]:
@@ -87,6 +29,12 @@ def find_repositories(roots: list[Path], skip_dirs: list[str]) -> list[Path]:
                 found.add(Path(current).resolve())
             dirs[:] = sorted(d for d in dirs if d not in skip)
     return sorted(found)
+
+
+@task(name="find-repositories", cache_policy=NO_CACHE)
+def list_repositories(paths: list[Path], skip_dirs: list[str]) -> list[Path]:
+    """`find_repositories` under the given folders (resolved), walked fresh on every run."""
+    return find_repositories([p.resolve() for p in paths], skip_dirs)
 
 
 @task(name="crawl-local-repository")
@@ -141,14 +89,44 @@ def _unreadable(path: Path, as_of: datetime, detail: str) -> RepoCrawl:
 
 
 def _crawl(path: Path, as_of: datetime, max_file_bytes: int, skip_dirs: set[str]) -> RepoCrawl:
+    """Three phases over one listing of the files: code (languages, lines), manifests (declared
+    dependencies, the package it publishes), then history; each adds the findings it meets, in
+    that order."""
     repo_id = f"local:{path}"
-    findings: list[Finding] = []
-    manifests: list[ManifestRow] = []
-    dependencies: list[DependencyRow] = []
-    package: tuple[str, str] | None = None
-
     # untracked files count too, but never what a skipped folder (.venv, node_modules) holds
     files = [f for f in git.listed_files(path) if skip_dirs.isdisjoint(f.split("/")[:-1])]
+    findings: list[Finding] = []
+    languages, loc = _count_code(path, repo_id, files, max_file_bytes, findings)
+    manifests, dependencies, package = _read_manifests(path, repo_id, files, findings)
+    history = _history(path, repo_id, as_of, findings)
+    ci = ci_systems(files)
+    repo = LocalRepo(
+        repo_id=repo_id,
+        name=path.name,
+        path=str(path),
+        remote_url=git.remote_url(path),
+        package_name=package[0] if package else None,
+        package_ecosystem=package[1] if package else None,
+        languages=dict(languages),
+        primary_language=languages.most_common(1)[0][0] if languages else None,
+        file_count=len(files),
+        loc=loc,
+        has_tests=any(is_test_path(f) for f in files),
+        has_ci=bool(ci),
+        ci_systems=ci,
+        **history,
+        as_of=as_of,
+        crawled_at=datetime.now(as_of.tzinfo),
+        readme_excerpt=readme_excerpt(path, files),
+    )
+    return RepoCrawl(repo=repo, manifests=manifests, dependencies=dependencies, findings=findings)
+
+
+def _count_code(
+    path: Path, repo_id: str, files: list[str], max_file_bytes: int, findings: list[Finding]
+) -> tuple[Counter[str], int]:
+    """Source files by language and their lines; a file too large to count or unreadable is a
+    finding, not a failure, so one odd file never hides the repository."""
     languages: Counter[str] = Counter()
     loc = 0
     for rel in files:
@@ -177,7 +155,18 @@ def _crawl(path: Path, as_of: datetime, max_file_bytes: int, skip_dirs: set[str]
             )
         else:
             loc += lines
+    return languages, loc
 
+
+def _read_manifests(
+    path: Path, repo_id: str, files: list[str], findings: list[Finding]
+) -> tuple[list[ManifestRow], list[DependencyRow], tuple[str, str] | None]:
+    """Every manifest's row and declared dependencies, and the package the repository
+    publishes (a top-level manifest's name wins). A broken or non-UTF-8 manifest still gets
+    its row (parsed=False) and a finding, and the crawl goes on."""
+    manifests: list[ManifestRow] = []
+    dependencies: list[DependencyRow] = []
+    package: tuple[str, str] | None = None
     for rel in files:
         parse = parser_for(rel)
         if parse is None or not (path / rel).is_file():
@@ -216,7 +205,12 @@ def _crawl(path: Path, as_of: datetime, max_file_bytes: int, skip_dirs: set[str]
         ]
         if parsed.package_name and (package is None or rel.count("/") == 0):
             package = (parsed.package_name, parsed.ecosystem)
+    return manifests, dependencies, package
 
+
+def _history(path: Path, repo_id: str, as_of: datetime, findings: list[Finding]) -> dict:
+    """The repository's history fields: commits and distinct authors in the last 90 and 365
+    days as of `as_of`, first and last commit, tags, head. No commit yet is a finding."""
     history = git.commits(path)
     if not history:
         findings.append(
@@ -230,36 +224,18 @@ def _crawl(path: Path, as_of: datetime, max_file_bytes: int, skip_dirs: set[str]
     recent = [c for c in history if c.authored_at >= as_of - timedelta(days=90)]
     year = [c for c in history if c.authored_at >= as_of - timedelta(days=365)]
     tag_names = git.tags(path)
-    ci = ci_systems(files)
-    repo = LocalRepo(
-        repo_id=repo_id,
-        name=path.name,
-        path=str(path),
-        remote_url=git.remote_url(path),
-        package_name=package[0] if package else None,
-        package_ecosystem=package[1] if package else None,
-        languages=dict(languages),
-        primary_language=languages.most_common(1)[0][0] if languages else None,
-        file_count=len(files),
-        loc=loc,
-        has_tests=any(is_test_path(f) for f in files),
-        has_ci=bool(ci),
-        ci_systems=ci,
-        commits_90d=len(recent),
-        commits_365d=len(year),
-        commits_total=len(history),
-        authors_90d=len({c.author_email for c in recent}),
-        authors_365d=len({c.author_email for c in year}),
-        first_commit_at=min((c.authored_at for c in history), default=None),
-        last_commit_at=max((c.authored_at for c in history), default=None),
-        tag_count=len(tag_names),
-        latest_tag=tag_names[0] if tag_names else None,
-        head_sha=history[0].sha if history else None,
-        as_of=as_of,
-        crawled_at=datetime.now(as_of.tzinfo),
-        readme_excerpt=readme_excerpt(path, files),
-    )
-    return RepoCrawl(repo=repo, manifests=manifests, dependencies=dependencies, findings=findings)
+    return {
+        "commits_90d": len(recent),
+        "commits_365d": len(year),
+        "commits_total": len(history),
+        "authors_90d": len({c.author_email for c in recent}),
+        "authors_365d": len({c.author_email for c in year}),
+        "first_commit_at": min((c.authored_at for c in history), default=None),
+        "last_commit_at": max((c.authored_at for c in history), default=None),
+        "tag_count": len(tag_names),
+        "latest_tag": tag_names[0] if tag_names else None,
+        "head_sha": history[0].sha if history else None,
+    }
 
 
 README_EXCERPT_CHARS = 4000  # redundancy embeds at most `redundancy.readme_chars` of it

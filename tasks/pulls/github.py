@@ -12,12 +12,12 @@ from prefect import task
 from tasks.github.http import GitHubConfig, GitHubError
 from tasks.local import git
 from tasks.pulls.github_api import (
-    enable_auto_merge,
     open_pull_request,
     parse_repo,
     request_reviewers,
     reviewers_from_owners,
 )
+from tasks.pulls.github_auto_merge import enable_auto_merge
 from tasks.pulls.local import publish_local
 from tasks.pulls.provider import ProviderError, Publication
 

@@ -1,11 +1,11 @@
-"""The `github` pull-request provider: REST and GraphQL over httpx.
+"""The `github` pull-request provider's REST side: pull requests and review requests over httpx
+(auto-merge: github_auto_merge.py; check runs: github_checks.py).
 
 Writes are never retried blindly (DESIGN.md, Reliability rules). Opening a pull request first
 looks for an open one on the same head branch; after an answer whose outcome is unknown (5xx, a
 timeout, a dropped connection) or a rate limit, every write looks its result up again before it
 is repeated. Reads retry with exponential backoff and full jitter, honouring `Retry-After` and
-the primary rate limit's reset time (both capped). GraphQL reports failures, an exhausted rate
-limit included, as HTTP 200 with `errors`: those raise ProviderError. The token is a SecretStr,
+the primary rate limit's reset time (both capped). The token is a SecretStr,
 sent only in the Authorization header: never in a repr, a log record or an error, even when a
 server echoes it back.
 """
@@ -13,12 +13,9 @@ server echoes it back.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
-from typing import Literal
-from urllib.parse import quote, urlsplit
+from collections.abc import Iterable
+from urllib.parse import urlsplit
 
-import httpx
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel
@@ -26,23 +23,15 @@ from pydantic import BaseModel
 from tasks.github.http import (
     GitHubConfig,
     GitHubError,
-    RateLimited,
-    Retryable,
     client_for,
     ensure_ok,
-    gave_up,
     http_get,
     read_json,
-    redact,
     repo_url,
-    retrying_for,
     send_request,
     write_once,
 )
 from tasks.pulls.provider import ProviderError
-
-MergeMethod = Literal["MERGE", "SQUASH", "REBASE"]
-PASSED = frozenset({"success", "neutral", "skipped"})
 
 
 class PullRequest(BaseModel):
@@ -56,20 +45,6 @@ class PullRequest(BaseModel):
 class ReviewRequest(BaseModel):
     reviewers: list[str] = []
     team_reviewers: list[str] = []
-
-
-class AutoMerge(BaseModel):
-    number: int
-    merge_method: str
-    enabled_at: str | None = None
-
-
-class ChecksSummary(BaseModel):
-    total: int
-    passed: int
-    failed: int
-    pending: int
-    conclusion: str  # success | failure | pending | none (no check runs)
 
 
 def _pull(data) -> PullRequest:
@@ -179,120 +154,6 @@ def request_reviewers(
         return write_once(config, what, send, lookup)
 
 
-AUTO_MERGE_FIELDS = "number autoMergeRequest { enabledAt mergeMethod }"
-ENABLE_AUTO_MERGE = (
-    "mutation EnableAutoMerge($pullRequestId: ID!, $mergeMethod: PullRequestMergeMethod!) {\n"
-    "  enablePullRequestAutoMerge(\n"
-    "    input: {pullRequestId: $pullRequestId, mergeMethod: $mergeMethod}\n"
-    f"  ) {{ pullRequest {{ {AUTO_MERGE_FIELDS} }} }}\n}}"
-)
-AUTO_MERGE_STATE = (
-    "query AutoMergeState($id: ID!) {\n"
-    f"  node(id: $id) {{ ... on PullRequest {{ {AUTO_MERGE_FIELDS} }} }}\n}}"
-)
-
-
-def _graphql(client: httpx.Client, config: GitHubConfig, query: str, variables: dict, what: str):
-    """One GraphQL request: its `data`, or GitHubError for `errors` in a 200 answer."""
-    payload = {"query": query, "variables": variables}
-    response = ensure_ok(
-        send_request(client, config, "POST", config.graphql_url, json=payload), config, what
-    )
-    body = read_json(
-        response, config, what, lambda d: {"data": d.get("data"), "errors": d.get("errors")}
-    )
-    errors = body["errors"] or []
-    if errors:
-        messages = "; ".join(str(e.get("message", e)) for e in errors if isinstance(e, dict))
-        detail = redact(messages or str(errors), config)
-        if any(isinstance(e, dict) and e.get("type") == "RATE_LIMITED" for e in errors):
-            reset = response.headers.get("x-ratelimit-reset", "")
-            when = datetime.fromtimestamp(int(reset), UTC).isoformat() if reset.isdigit() else "?"
-            message = f"GitHub GraphQL rate limit exhausted during {what} (resets {when}): {detail}"
-            raise RateLimited(message, 200)
-        raise GitHubError(f"GitHub {what} failed: {detail}", 200)
-    return body["data"] or {}
-
-
-def _auto_merge(pull) -> AutoMerge | None:
-    state = (pull or {}).get("autoMergeRequest")
-    if not state:
-        return None
-    return AutoMerge(
-        number=pull["number"], merge_method=state["mergeMethod"], enabled_at=state.get("enabledAt")
-    )
-
-
-def enable_auto_merge(
-    config: GitHubConfig, pr_node_id: str, merge_method: MergeMethod = "MERGE"
-) -> AutoMerge:
-    """Turn on auto-merge (GraphQL enablePullRequestAutoMerge) for a pull request's node id."""
-    method = merge_method.upper()
-    if method not in ("MERGE", "SQUASH", "REBASE"):
-        raise ValueError(f"merge_method must be MERGE, SQUASH or REBASE, not {merge_method!r}")
-    what = f"enabling auto-merge on {pr_node_id}"
-    with client_for(config) as client:
-
-        def lookup() -> AutoMerge | None:
-            retrying, variables = retrying_for(config, what), {"id": pr_node_id}
-            try:
-                data = retrying(_graphql, client, config, AUTO_MERGE_STATE, variables, what)
-            except (Retryable, httpx.HTTPError) as error:
-                raise gave_up(f"lookup of {what}", error, config, retrying) from None
-            return _auto_merge(data.get("node"))
-
-        def send() -> AutoMerge:
-            variables = {"pullRequestId": pr_node_id, "mergeMethod": method}
-            data = _graphql(client, config, ENABLE_AUTO_MERGE, variables, what)
-            done = _auto_merge((data.get("enablePullRequestAutoMerge") or {}).get("pullRequest"))
-            if done is None:
-                raise GitHubError(f"GitHub {what}: the answer shows no auto-merge request")
-            return done
-
-        return write_once(config, what, send, lookup)
-
-
-def summarize_checks(runs: Iterable[Mapping]) -> ChecksSummary:
-    """Count check runs: passed (success, neutral, skipped), failed (any other conclusion of a
-    completed run), pending (not completed yet)."""
-    total = passed = failed = pending = 0
-    for run in runs:
-        total += 1
-        if run.get("status") != "completed":
-            pending += 1
-        elif run.get("conclusion") in PASSED:
-            passed += 1
-        else:
-            failed += 1
-    conclusion = "failure" if failed else "pending" if pending else "success" if total else "none"
-    return ChecksSummary(
-        total=total, passed=passed, failed=failed, pending=pending, conclusion=conclusion
-    )
-
-
-def check_status(config: GitHubConfig, owner: str, repo: str, sha: str) -> ChecksSummary:
-    """Summarise the check runs of a commit, following `Link: rel="next"` across pages."""
-    url: str | None = f"{repo_url(config, owner, repo)}/commits/{quote(sha, safe='')}/check-runs"
-    params: dict | None = {"per_page": 100}
-    what, runs, seen = f"check runs of {owner}/{repo}@{sha}", [], set()
-    with client_for(config) as client:
-        while url:
-            if (
-                _origin(url) != _origin(config.api_url) or url in seen
-            ):  # never send the token elsewhere, or loop
-                raise GitHubError(f"GitHub {what}: refusing to follow the next-page link {url}")
-            seen.add(url)
-            response = http_get(client, config, url, what, params=params)
-            runs += read_json(response, config, what, lambda d: list(d["check_runs"]))
-            url, params = response.links.get("next", {}).get("url"), None
-    return summarize_checks(runs)
-
-
-def _origin(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    return parts.scheme.lower(), parts.netloc.lower()
-
-
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 _SCP = re.compile(r"^(?:[^@/]+@)?(?P<host>[^:/]+):(?P<path>[^/].*)$")
 
@@ -323,5 +184,3 @@ def parse_repo(remote_url: str, host: str = "github.com") -> tuple[str, str]:
 _options = {"tags": ["github"], "retries": 0, "cache_policy": NO_CACHE}
 open_pull_request_task = task(open_pull_request, name="github-open-pull-request", **_options)
 request_reviewers_task = task(request_reviewers, name="github-request-reviewers", **_options)
-enable_auto_merge_task = task(enable_auto_merge, name="github-enable-auto-merge", **_options)
-check_status_task = task(check_status, name="github-check-status", **_options)

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from tasks.github.http import GitHubConfig, GitHubError, client_for, http_get, read_json, repo_url
 from tasks.pulls import github as pulls
-from tasks.pulls.github_api import ChecksSummary, check_status
+from tasks.pulls.github_checks import ChecksSummary, check_status
 from tasks.pulls.provider import ProviderError
 
 _PULL_PATH = re.compile(r"^/(?P<owner>[^/]+)/(?P<repo>[^/]+)/pull/(?P<number>\d+)/?$")

@@ -1,5 +1,6 @@
 """Where each registry is: the index the user's own tools are configured with, never a host
-written here. Called by entrypoints (the CLI), which pass the result to the flow as values.
+written here. Called by entrypoints (the CLI), which pass the result to the flow as values, and
+by the `registry-endpoint` task when a flow is given no URL (a deployment run).
 
 - PyPI: `PIP_INDEX_URL`, else pip's configuration as pip itself reports it (`pip config
   list`), else pip's own default index (taken from the installed pip).
@@ -24,6 +25,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
+from prefect import task
+from prefect.cache_policies import NO_CACHE
 
 from tasks.registries.models import RegistryNotConfigured
 
@@ -194,3 +197,9 @@ def credentials_for(
     return RegistryAuth(
         public_url(base_url), unquote(parts.username), unquote(parts.password or "")
     )
+
+
+@task(name="registry-endpoint", cache_policy=NO_CACHE)
+def find_registry(ecosystem: str, crates_url: str | None, go_proxy_url: str | None) -> str:
+    """The registry the user's tools use for `ecosystem`, without credentials."""
+    return public_url(registry_url(ecosystem, crates_url, go_proxy_url))

@@ -11,7 +11,7 @@ from pathlib import Path
 from prefect import task
 
 from tasks.local.python_env import EnvironmentSnapshot
-from tasks.local.repos import Finding, RepoCrawl
+from tasks.local.rows import Finding, RepoCrawl
 from warehouse.io import store
 
 

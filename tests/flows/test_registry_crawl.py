@@ -18,9 +18,10 @@ from typer.testing import CliRunner
 
 from flows.build import build_flow
 from flows.cli.main import app
-from flows.registry_crawl import crawl_id_for, registry_crawl_flow
+from flows.registry_crawl import registry_crawl_flow
 from flows.score import score_flow
 from tasks.registries.fetch import RegistryTarget
+from tasks.registries.queue import crawl_id_for
 from tests.fakes.registry_servers import RegistryServer
 from warehouse.io import store
 from warehouse.io.registry_store import PackageRow, RegistryStore

@@ -18,7 +18,6 @@ import pytest
 from tasks.campaign.sandbox import (
     Isolation,
     Limits,
-    _read_junit,
     _wrapper,
     detect_isolation,
     rerun_failures,
@@ -307,25 +306,6 @@ def test_a_suite_that_cannot_start_is_a_result_not_an_exception(tmp_path: Path):
     assert result.exit_code not in (0, None) and result.tests == 0 and not result.timed_out
     assert "no-such-python" in result.output_tail
     assert "no junit report was written" in result.output_tail
-
-
-def test_a_truncated_junit_report_keeps_the_cases_before_the_break(tmp_path: Path):
-    report = tmp_path / "junit.xml"
-    report.write_text(
-        '<testsuites><testsuite name="pytest">'
-        '<testcase classname="tests.test_a" name="test_one" file="tests/test_a.py"/>'
-        '<testcase classname="tests.test_a" name="test_two" file="tests/test_a.py">'
-        '<failure message="boom"/></testcase>'
-        '<testcase classname="tests.test_a" name="test_thr'
-    )
-    cases, note = _read_junit(report, tmp_path)
-    assert [(c.name, c.outcome, c.message) for c in cases] == [
-        ("tests/test_a.py::test_one", "passed", None),
-        ("tests/test_a.py::test_two", "failed", "boom"),
-    ]
-    assert note and "malformed" in note
-    missing = _read_junit(tmp_path / "missing.xml", tmp_path)
-    assert missing[0] == [] and "no junit report was written" in (missing[1] or "")
 
 
 def test_a_missing_worktree_is_the_callers_mistake(tmp_path: Path):

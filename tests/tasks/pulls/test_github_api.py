@@ -16,22 +16,16 @@ import pytest
 from pydantic import SecretStr
 
 from fixers.plan import owner_of, parse_codeowners
+from tasks.github.http import GitHubConfig, GitHubError, RateLimited
 from tasks.pulls.github_api import (
-    AUTO_MERGE_STATE,
-    ENABLE_AUTO_MERGE,
-    GitHubConfig,
-    GitHubError,
-    RateLimited,
-    check_status,
-    check_status_task,
-    enable_auto_merge,
     open_pull_request,
     open_pull_request_task,
     parse_repo,
     request_reviewers,
     reviewers_from_owners,
-    summarize_checks,
 )
+from tasks.pulls.github_auto_merge import AUTO_MERGE_STATE, ENABLE_AUTO_MERGE, enable_auto_merge
+from tasks.pulls.github_checks import check_status, check_status_task
 from tasks.pulls.provider import ProviderError
 from tests.fakes.github_server import (
     Fault,
@@ -302,16 +296,6 @@ def test_check_status_follows_pagination(server: GitHubServer) -> None:
     first, second = server.seen("GET /check-runs")
     assert first.query == {"per_page": ["100"]}
     assert second.query == {"per_page": ["2"], "page": ["2"]}
-
-
-def test_summarize_checks_conclusions() -> None:
-    done = {"status": "completed", "conclusion": "success"}
-    assert summarize_checks([]).conclusion == "none"
-    assert summarize_checks([done, {**done, "conclusion": "neutral"}]).conclusion == "success"
-    assert summarize_checks([done, {"status": "queued", "conclusion": None}]).conclusion == (
-        "pending"
-    )
-    assert summarize_checks([{**done, "conclusion": "timed_out"}]).failed == 1
 
 
 def test_a_next_link_to_another_host_is_not_followed(server: GitHubServer) -> None:

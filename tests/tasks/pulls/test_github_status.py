@@ -130,7 +130,7 @@ def test_read_pull_status_keeps_the_state_when_the_checks_fail(server: GitHubSer
 
 
 def test_checks_text_without_check_runs() -> None:
-    from tasks.pulls.github_api import summarize_checks
+    from tasks.pulls.github_checks import summarize_checks
 
     status = PullStatus(pr_url="u", state="open", checks=summarize_checks([]))
     assert checks_text(status) == "none"
