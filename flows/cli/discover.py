@@ -14,7 +14,7 @@ from flows.cli.output import console
 from tasks.github.discovery import LANGUAGES
 from tasks.github.http import token_from_env
 
-NO_TOKEN = "GitHub needs GITHUB_TOKEN (GITHUB_API_URL / GITHUB_GRAPHQL_URL for Enterprise)"
+NO_TOKEN = "GitHub needs GITHUB_TOKEN (github.api_url / github.graphql_url for Enterprise)"
 
 
 def _usage(summary) -> str:
