@@ -21,6 +21,7 @@ from flows.runtime.once import once
 from tasks.campaign.recipes import AppliedBatch, apply_batch
 from tasks.campaign.repo_state import Base, guard_branch, prepare_base, remove_worktree
 from tasks.campaign.sandbox import Limits, SuiteResult, rerun_failures_task, run_suite_task
+from tasks.github.http import GitHubEndpoint
 from tasks.local.git import GitError
 from tasks.pulls.github import auto_merge_github, publish_github
 from tasks.pulls.local import merge_local, publish_local
@@ -42,6 +43,7 @@ class CampaignPolicy(BaseModel):
     limits: Limits = Limits()
     dry_run: bool = False
     provider: Literal["local", "github"] = "local"
+    github: GitHubEndpoint = GitHubEndpoint()  # where the github provider opens pull requests
     python: str | None = None  # runs the targets' suites (needs pytest, pytest-cov); ours if None
 
 
@@ -206,7 +208,9 @@ def _publish(
     detail = step.why
     try:
         if step.publish and policy.provider == "github":
-            return _publish_github(db_path, repo_path, change, batch, verification, step)
+            return _publish_github(
+                db_path, repo_path, change, batch, verification, step, policy.github
+            )
         key = f"globallm/{change.change_id}/{change.commit_sha}"
         if step.publish:
             change.pr_url = publish_local(repo_path, change.branch).url
@@ -236,6 +240,7 @@ def _publish_github(
     batch: Batch,
     verification: Verification,
     step: Next,
+    github: GitHubEndpoint,
 ) -> Change:
     """Open the pull request on GitHub; where the gate passed, GitHub merges it once the
     required checks pass (auto-merge), so the change stays OPEN until then."""
@@ -251,11 +256,13 @@ def _publish_github(
                 f"{change.generated_by}: {change.batch_key}",
                 change.pr_body or "",
                 batch.owners,
+                github,
             ),
         )
         change.pr_url = pull.url
         if step.merge:
-            detail = once(f"{key}/auto-merge-github", lambda: auto_merge_github(pull.node_id))
+            merge = lambda: auto_merge_github(pull.node_id, github)  # noqa: E731
+            detail = once(f"{key}/auto-merge-github", merge)
         change.state = ChangeState.OPEN
     except ProviderError as error:
         change.state, detail = ChangeState.FAILED, str(error)

@@ -11,11 +11,14 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import BaseModel
 
 from flows.runtime.ledger_hooks import LEDGER_HOOKS
+from settings import CrawlSettings
 from tasks.local.python_env import read_environment
 from tasks.local.repos import crawl_repository, list_repositories
 from tasks.progress import progress_steps
 from tasks.store.landing import count_rows, land_crawl_failure, land_environment, land_repository
 from warehouse.io.tables import RAW_TABLES
+
+_CRAWL = CrawlSettings()  # the settings' defaults, one place
 
 
 class CrawlSummary(BaseModel):
@@ -36,8 +39,8 @@ def crawl_flow(
     db_path: Path,
     paths: list[Path],
     skip_dirs: list[str],
-    max_file_bytes: int = 2_000_000,
-    include_environment: bool = True,
+    max_file_bytes: int = _CRAWL.max_file_bytes,
+    include_environment: bool = _CRAWL.include_environment,
     parent_run_id: str | None = None,
 ) -> CrawlSummary:
     """Find every repository under `paths`, crawl each in parallel, land each as it finishes."""

@@ -138,6 +138,7 @@ def run(
         limits=Limits(wall_seconds=timeout),
         dry_run=dry_run,
         provider=provider,
+        github=settings.github.endpoint(),
         python=python,
     )
     resume_id = run_queries.resolve_run_id(settings.db, resume) if resume else None
@@ -148,7 +149,7 @@ def run(
     console.print(f"details: globallm runs show {summary.run_id[:8]}")
 
 
-def _issue(url: str, title: str | None, body: str, db: Path):
+def _issue(url: str, title: str | None, body: str, db: Path, github):
     """The issue as given, or read from GitHub when no title is given (conditionally: an
     unchanged issue is a 304 answered from the warehouse's cache)."""
     from tasks.github.crawl import fetch_issue, parse_issue_url
@@ -159,7 +160,7 @@ def _issue(url: str, title: str | None, body: str, db: Path):
         return IssueSpec(url=url, title=title, body=body)
     try:
         parse_issue_url(url)
-        return fetch_issue.fn(url, db)  # before any flow: a missing token fails fast
+        return fetch_issue.fn(url, db, github)  # before any flow: a missing token fails fast
     except (ValueError, GitHubError) as error:
         raise fail(f"{error}; or give the issue with --title (and --body)", 2) from error
 
@@ -188,7 +189,7 @@ def fix(
     settings = settings_for(ctx)
     if not (path / ".git").exists():
         raise fail(f"{path} is not a git repository", 2)
-    issue = _issue(issue_url, title, body, settings.db)
+    issue = _issue(issue_url, title, body, settings.db, settings.github.endpoint())
     files = file or mentioned_files(f"{issue.title}\n{issue.body}", git.listed_files(path))
     if not files:
         raise fail("the issue names no file of the repository: name them with --file", 2)
@@ -199,13 +200,17 @@ def fix(
         files=files,
         runs_dir=settings.db.parent / "runs",
         policy=CampaignPolicy(
-            merge=settings.merge, limits=Limits(wall_seconds=timeout), dry_run=dry_run
+            merge=settings.merge,
+            limits=Limits(wall_seconds=timeout),
+            dry_run=dry_run,
+            github=settings.github.endpoint(),
         ),
+        llm=settings.llm.endpoint(),
     )
     if summary.model is None:
         console.print(
-            "no LLM configured: the llm-patch step was skipped (set "
-            "GLOBALLM_LLM_BASE_URL or OPENAI_API_KEY)"
+            "no LLM configured: the llm-patch step was skipped (set llm.base_url, e.g. "
+            "GLOBALLM_LLM_BASE_URL, or OPENAI_API_KEY)"
         )
     for rel, problem in summary.problems.items():
         console.print(f"[yellow]{rel}[/yellow]: {problem}")

@@ -28,3 +28,15 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     """Print `message` in red and return the Exit to raise (1 failure, 2 usage error)."""
     console.print(f"[red]{message}[/red]")
     return typer.Exit(code)
+
+
+def github_enabled() -> bool:
+    """Whether GITHUB_TOKEN is set, i.e. the GitHub source can run; without it, says so in
+    one line. Only whether it is set is looked at here: the tasks read the token themselves."""
+    from tasks import progress
+    from tasks.github.http import token_from_env
+
+    if token_from_env() is not None:
+        return True
+    progress.console.print("GitHub skipped: GITHUB_TOKEN is not set")  # stderr, like progress
+    return False

@@ -12,9 +12,9 @@ import typer
 from flows.cli.common import fail, settings_for
 from flows.cli.output import console
 from tasks.github.discovery import LANGUAGES
-from tasks.github.http import GitHubConfig
+from tasks.github.http import token_from_env
 
-NO_TOKEN = "GitHub needs GITHUB_TOKEN (GITHUB_API_URL / GITHUB_GRAPHQL_URL for Enterprise)"
+NO_TOKEN = "GitHub needs GITHUB_TOKEN (github.api_url / github.graphql_url for Enterprise)"
 
 
 def _usage(summary) -> str:
@@ -61,7 +61,7 @@ def discover(
 ) -> None:
     """Find GitHub repositories by language and stars, or crawl a package registry's
     dependency graph from seed packages (--source registries)."""
-    from flows.github_crawl import github_crawl_flow
+    from flows.github_crawl import GitHubCrawlParams, github_crawl_flow
 
     if source is Source.registries:
         if language or min_stars is not None or limit is not None:
@@ -77,12 +77,12 @@ def discover(
     unknown = [lang for lang in language if lang.lower() not in LANGUAGES]
     if unknown:
         raise fail(f"unknown language {', '.join(unknown)}: one of {', '.join(LANGUAGES)}", 2)
-    if GitHubConfig.from_env() is None:
+    if token_from_env() is None:
         raise fail(NO_TOKEN)
     settings = settings_for(ctx)
     stars = settings.filter.min_stars if min_stars is None else min_stars
-    summary = github_crawl_flow(
-        db_path=settings.db,
+    params = GitHubCrawlParams(
+        endpoint=settings.github.endpoint(),
         languages=[lang.lower() for lang in language],
         min_stars=stars,
         min_dependents=settings.filter.min_dependents,
@@ -91,6 +91,7 @@ def discover(
         limit=limit,
         requests_per_second=settings.github.requests_per_second,
     )
+    summary = github_crawl_flow(db_path=settings.db, params=params)
     found = summary.discovery
     console.print(
         f"repositories {found.repositories} · failed {found.failed} · {_usage(found)}"
@@ -174,7 +175,7 @@ def issues(
 
     if repo.count("/") != 1 or not all(repo.split("/")):
         raise fail(f"--repo must be OWNER/NAME, not {repo!r}", 2)
-    if GitHubConfig.from_env() is None:
+    if token_from_env() is None:
         raise fail(NO_TOKEN)
     settings = settings_for(ctx)
     summary = github_issues_flow(
@@ -182,6 +183,7 @@ def issues(
         repository=repo,
         max_issues=max_issues,
         requests_per_second=settings.github.requests_per_second,
+        endpoint=settings.github.endpoint(),
     )
     console.print(f"issues {summary.issues} · failed {summary.failed} · {_usage(summary)}")
     if summary.failed:

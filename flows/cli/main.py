@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 import settings as config
 from flows.cli.campaign import campaign_app, fix
-from flows.cli.common import FormatOption, fail, settings_for
+from flows.cli.common import FormatOption, fail, github_enabled, settings_for
 from flows.cli.dashboard import serve_app, status
 from flows.cli.discover import discover, issues
 from flows.cli.output import OutputFormat, console, print_frame
@@ -77,30 +77,36 @@ def run(
     ] = True,
 ) -> None:
     """Crawl local sources, build the warehouse, score and rank (offline, no keys)."""
-    from flows.pipeline import pipeline_flow
-    from tasks.github.crawl import github_enabled
+    from flows.github_crawl import GitHubCrawlParams
+    from flows.pipeline import PipelineParams, pipeline_flow
 
     settings = settings_for(ctx, top=top)
     roots = path or [Path(".")]
     missing = [str(p) for p in roots if not p.is_dir()]
     if missing:
         raise fail(f"not a folder: {', '.join(missing)}", 2)
-    summary = pipeline_flow(
-        db_path=settings.db,
-        paths=roots,
-        skip_dirs=settings.crawl.skip_dirs,
-        health=settings.health.model_dump(),
-        impact=settings.impact.model_dump(),
-        priority=settings.priority.model_dump(),
-        max_file_bytes=settings.crawl.max_file_bytes,
-        include_environment=environment and settings.crawl.include_environment,
-        min_stars=settings.filter.min_stars,
-        min_dependents=settings.filter.min_dependents,
-        max_issues=settings.budgets.issues_per_repo,
-        github_requests_per_second=settings.github.requests_per_second,
-        github=github_enabled(),  # reads GITHUB_TOKEN; without it says "GitHub skipped" once
-        github_languages=settings.github.languages,
+    github = None
+    if github_enabled():  # GITHUB_TOKEN is set; without it says "GitHub skipped" once
+        github = GitHubCrawlParams(
+            endpoint=settings.github.endpoint(),
+            languages=settings.github.languages,
+            min_stars=settings.filter.min_stars,
+            min_dependents=settings.filter.min_dependents,
+            max_issues=settings.github.max_issues,
+            requests_per_second=settings.github.requests_per_second,
+        )
+    local = settings.crawl.model_copy(
+        update={"include_environment": environment and settings.crawl.include_environment}
     )
+    params = PipelineParams(
+        paths=roots,
+        crawl=local,
+        health=settings.health,
+        impact=settings.impact,
+        priority=settings.priority,
+        github=github,
+    )
+    summary = pipeline_flow(db_path=settings.db, params=params)
     frame = queries.top_priorities(settings.db, settings.top).select(PRIORITY_COLUMNS)
     print_frame(frame, OutputFormat.table, title=f"Top {settings.top} by priority")
     repos = queries.top_priorities(settings.db, settings.top, kind="repo")

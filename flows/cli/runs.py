@@ -95,14 +95,15 @@ def runs_sync(
 ) -> None:
     """Read the GitHub pull requests of OPEN changes back: merged, closed, checks."""
     from flows.sync import sync_flow
-    from tasks.github.http import GitHubConfig
+    from tasks.github.http import token_from_env
 
     db, full = _run_id(ctx, run_id) if run_id else (settings_for(ctx).db, None)
     if not db.exists():
         raise fail(f"no warehouse at {db}: run a campaign first")
-    if GitHubConfig.from_env() is None:
+    if token_from_env() is None:
         raise fail("runs sync reads pull requests from GitHub: set GITHUB_TOKEN", 2)
-    summary = sync_flow(db_path=db, run_id=full)
+    github = settings_for(ctx).github.endpoint()
+    summary = sync_flow(db_path=db, run_id=full, github=github)
     if not summary.rows and fmt is OutputFormat.table:
         console.print("no OPEN github changes to sync")
         return

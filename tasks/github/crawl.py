@@ -5,8 +5,10 @@ with checkpoints by warehouse/io/github_store.py.
 
 Every task that sends GitHub requests carries the `github` tag (an operator may put a Prefect
 tag concurrency limit on it); the request rate itself is the `github-requests` global limit.
-Tasks read the token from the environment, never as a parameter Prefect would record; the
-selection facts (dependents as the last build scored them) reach them as values.
+Tasks read the token from the environment (`token_from_env`), never as a parameter Prefect
+would record; everything else reaches them as values: the endpoint (`GitHubEndpoint`, from the
+settings through the entrypoint) and the selection facts (dependents as the last build scored
+them).
 """
 
 from __future__ import annotations
@@ -20,11 +22,18 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel
 
-from tasks import progress
 from tasks.github.discovery import day_of, discover, passes_filter
 from tasks.github.graphql import GitHubTiming, GraphQLClient, Usage
 from tasks.github.health import fetch_closed, fetch_health
-from tasks.github.http import GitHubConfig, GitHubError, client_for, http_get, read_json, repo_url
+from tasks.github.http import (
+    GitHubConfig,
+    GitHubEndpoint,
+    GitHubError,
+    client_for,
+    http_get,
+    read_json,
+    repo_url,
+)
 from tasks.github.issues import changed_since, fetch_issues
 from tasks.github.rest import RestReader
 from tasks.llm.fix import IssueSpec
@@ -51,13 +60,15 @@ def _title_body(data: dict) -> tuple[str, str]:
 
 
 @task(name="github-fetch-issue", tags=[GITHUB_TAG])
-def fetch_issue(url: str, db_path: Path | None = None) -> IssueSpec:
+def fetch_issue(
+    url: str, db_path: Path | None = None, endpoint: GitHubEndpoint | None = None
+) -> IssueSpec:
     """The issue's title and body, read through the API (retried like every GitHub read);
     with `db_path`, conditionally (an unchanged issue is a free 304 answered from the cache).
 
     The token comes from the environment here, never as a parameter Prefect would record.
     """
-    config = GitHubConfig.from_env()
+    config = GitHubConfig.for_endpoint(endpoint)
     if config is None:
         raise GitHubError("reading the issue from GitHub needs GITHUB_TOKEN")
     owner, repo, number = parse_issue_url(url)
@@ -87,14 +98,6 @@ class GitHubCrawl(BaseModel):
     usage: Usage = Usage()
 
 
-def github_enabled() -> bool:
-    """Whether the GitHub source can run; without a token, says so in one line."""
-    if GitHubConfig.from_env() is not None:
-        return True
-    progress.console.print("GitHub skipped: GITHUB_TOKEN is not set")
-    return False
-
-
 @task(name="github-dependents", cache_policy=NO_CACHE)
 def repo_dependents(db_path: Path) -> dict[str, int]:
     """Dependents per GitHub repository (full_name, lower case) as the last build scored them,
@@ -119,8 +122,8 @@ def _selected(
     ]
 
 
-def _client(timing: GitHubTiming) -> GraphQLClient:
-    config = GitHubConfig.from_env()
+def _client(timing: GitHubTiming, endpoint: GitHubEndpoint | None) -> GraphQLClient:
+    config = GitHubConfig.for_endpoint(endpoint)
     if config is None:
         raise GitHubError("the GitHub source needs GITHUB_TOKEN")
     return GraphQLClient(config, timing)
@@ -136,6 +139,7 @@ def discover_repositories(
     timing: GitHubTiming | None = None,
     full_after_days: float = 7.0,
     today: datetime | None = None,
+    endpoint: GitHubEndpoint | None = None,
 ) -> GitHubCrawl:
     """Search each language above `min_stars` with health fields, landing page by page; with
     `incremental` and a previous complete discovery, only repositories pushed since then. A
@@ -162,7 +166,7 @@ def discover_repositories(
         store.save_page(scope, cursor, done, rows)
         found.extend(row["full_name"] for row in rows)
 
-    with _client(timing or GitHubTiming()) as client:
+    with _client(timing or GitHubTiming(), endpoint) as client:
         landed = discover(
             client, languages, min_stars, store.load, save, failed, limit, pushed_after, today=today
         )
@@ -186,6 +190,7 @@ def refresh_health(
     timing: GitHubTiming | None = None,
     min_dependents: int | None = None,
     dependents: dict[str, int] | None = None,
+    endpoint: GitHubEndpoint | None = None,
 ) -> GitHubCrawl:
     """Health signals of the GitHub repositories already known (stars > min_stars OR
     dependents > min_dependents, `dependents` by lower-case full_name) and not read for
@@ -193,7 +198,7 @@ def refresh_health(
     knows is recorded as a `repo:` failure; the rest of its batch lands."""
     store = GitHubStore(db_path)
     known = _selected(store, min_stars, max_age_h, min_dependents, dependents)
-    with _client(timing or GitHubTiming()) as client:
+    with _client(timing or GitHubTiming(), endpoint) as client:
         rows, failures = fetch_health(client, known, datetime.now(UTC), on_batch=store.save_repos)
     for name, error in failures.items():
         store.fail([f"repo:{name}"], error)
@@ -209,6 +214,7 @@ def crawl_issues(
     timing: GitHubTiming | None = None,
     min_dependents: int | None = None,
     dependents: dict[str, int] | None = None,
+    endpoint: GitHubEndpoint | None = None,
 ) -> GitHubCrawl:
     """Issues of the named repositories (default: every known one passing the filter, and
     those that failed last time). One with a cursor is asked only what changed since; the
@@ -234,7 +240,7 @@ def crawl_issues(
         store.save_issues(done, started)
 
     started = datetime.now(UTC)
-    with _client(timing or GitHubTiming()) as client:
+    with _client(timing or GitHubTiming(), endpoint) as client:
         fresh = [(name, None) for name in names if name not in cursors]
         known = [(name, cursors[name]) for name in names if name in cursors]
         changed = changed_since(client, known, failed) if known else {}

@@ -8,12 +8,12 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import TypeVar
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator
 from tenacity import Retrying
 
 from tasks.http import retry
@@ -47,27 +47,42 @@ def graphql_url_for(api_url: str) -> str:
     return api.removesuffix("/v3") + "/graphql" if api.endswith("/api/v3") else api + "/graphql"
 
 
-class GitHubConfig(BaseModel):
+TOKEN_ENV = "GITHUB_TOKEN"
+
+
+def token_from_env() -> SecretStr | None:
+    """GITHUB_TOKEN, or None. The one place the token is read: inside the task that sends the
+    requests, so it never becomes a flow parameter (Prefect would store it)."""
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    return SecretStr(token) if token else None
+
+
+class GitHubEndpoint(BaseModel):
+    """Where GitHub answers and how patient its client is. No secret: entrypoints fill it
+    from the settings (`github.*`) and flows pass it to tasks as a value. Defaults: github.com."""
+
     model_config = ConfigDict(frozen=True)
 
-    api_url: str = Field(
-        default_factory=lambda: os.environ.get("GITHUB_API_URL") or DEFAULT_API_URL
-    )
-    graphql_url: str = Field(
-        default_factory=lambda data: (
-            os.environ.get("GITHUB_GRAPHQL_URL")
-            or graphql_url_for(data.get("api_url", DEFAULT_API_URL))
-        )
-    )
-    token: SecretStr = Field(
-        default_factory=lambda: SecretStr(os.environ.get("GITHUB_TOKEN", "")), validate_default=True
-    )
-    timeout_s: float = 30.0
-    max_retries: int = 4  # retries after the first attempt
-    backoff_s: float = 1.0  # exponential backoff base (full jitter), capped at max_backoff_s
-    max_backoff_s: float = 30.0
-    retry_after_cap_s: float = 60.0  # Retry-After is honoured up to this
-    max_wait_s: float = 3600.0  # a primary rate-limit reset is waited for up to this (<= 1 h)
+    api_url: str = DEFAULT_API_URL  # GitHub Enterprise: https://HOST/api/v3
+    graphql_url: str = Field("", validate_default=True)  # empty: beside api_url
+    timeout_s: float = Field(30.0, gt=0)
+    max_retries: int = Field(4, ge=0)  # retries after the first attempt
+    max_wait_s: float = Field(3600.0, ge=0)  # a primary rate-limit reset is waited up to this
+    backoff_s: float = Field(1.0, ge=0)  # exponential backoff base (full jitter), capped at:
+    max_backoff_s: float = Field(30.0, ge=0)
+    retry_after_cap_s: float = Field(60.0, ge=0)  # Retry-After is honoured up to this
+
+    @field_validator("graphql_url")
+    @classmethod
+    def _beside_api(cls, graphql_url: str, info: ValidationInfo) -> str:
+        api_url = info.data.get("api_url") or DEFAULT_API_URL
+        return graphql_url.strip() or graphql_url_for(api_url)
+
+
+class GitHubConfig(GitHubEndpoint):
+    """The client's whole configuration: an endpoint and the token."""
+
+    token: SecretStr
 
     @field_validator("token")
     @classmethod
@@ -77,15 +92,12 @@ class GitHubConfig(BaseModel):
         return SecretStr(token.get_secret_value().strip())
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> GitHubConfig | None:
-        """From GITHUB_TOKEN, GITHUB_API_URL and GITHUB_GRAPHQL_URL; None without a token."""
-        env = os.environ if environ is None else environ
-        token = env.get("GITHUB_TOKEN", "").strip()
-        if not token:
+    def for_endpoint(cls, endpoint: GitHubEndpoint | None = None) -> GitHubConfig | None:
+        """The endpoint's values with the token from the environment; None without a token."""
+        token = token_from_env()
+        if token is None:
             return None
-        api_url = env.get("GITHUB_API_URL", "").strip() or DEFAULT_API_URL
-        graphql_url = env.get("GITHUB_GRAPHQL_URL", "").strip() or graphql_url_for(api_url)
-        return cls(api_url=api_url, graphql_url=graphql_url, token=SecretStr(token))
+        return cls(**(endpoint or GitHubEndpoint()).model_dump(), token=token)
 
 
 def redact(text: str, config: GitHubConfig) -> str:

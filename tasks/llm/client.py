@@ -12,26 +12,24 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Mapping
 from datetime import UTC, datetime
 
 import httpx
 from prefect import task
 from prefect.cache_policies import NO_CACHE
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import BaseModel, SecretStr
 
 from prompts import RenderedPrompt
 from tasks.http import retry
 from tasks.http.retry import RETRY_STATUSES, Retryable, RetryPolicy
+from tasks.llm.endpoint import LlmEndpoint, api_key_from_env
 
 logger = logging.getLogger("globallm.llm")
 
-DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_BASE_URL = "https://api.openai.com/v1"  # only when a key is given without a base URL
 SYSTEM_MESSAGE = (
     "You change source code to resolve issues. Answer with exactly one JSON object in the "
@@ -49,33 +47,21 @@ class LlmError(RuntimeError):
         self.status, self.attempts = status, attempts
 
 
-class LlmConfig(BaseModel):
-    model_config = ConfigDict(frozen=True)
+class LlmConfig(LlmEndpoint):
+    """The client's whole configuration: an endpoint and the API key."""
 
-    base_url: str
-    model: str = DEFAULT_MODEL
     api_key: SecretStr | None = None  # SecretStr: repr and str show '**********'
-    timeout_s: float = 60.0
-    max_retries: int = 4  # retries after the first attempt
-    price_per_1k_in: float = 0.0
-    price_per_1k_out: float = 0.0
-    backoff_s: float = 1.0  # exponential backoff base (full jitter), capped at max_backoff_s
-    max_backoff_s: float = 30.0
-    retry_after_cap_s: float = 30.0  # a server's Retry-After is honoured up to this
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> LlmConfig | None:
-        """From GLOBALLM_LLM_* (or OPENAI_*) variables; None means no LLM is configured."""
-        env = os.environ if environ is None else environ
-        base_url = env.get("GLOBALLM_LLM_BASE_URL") or env.get("OPENAI_BASE_URL") or ""
-        key = env.get("GLOBALLM_LLM_API_KEY") or env.get("OPENAI_API_KEY") or ""
-        if not base_url.strip() and not key.strip():
+    def for_endpoint(cls, endpoint: LlmEndpoint | None = None) -> LlmConfig | None:
+        """The endpoint's values with the key from the environment; None: no LLM configured
+        (neither a base URL nor a key)."""
+        endpoint = endpoint or LlmEndpoint()
+        key = api_key_from_env()
+        if not endpoint.base_url.strip() and key is None:
             return None
-        return cls(
-            base_url=base_url.strip() or DEFAULT_BASE_URL,
-            model=env.get("GLOBALLM_LLM_MODEL", "").strip() or DEFAULT_MODEL,
-            api_key=SecretStr(key.strip()) if key.strip() else None,
-        )
+        values = endpoint.model_dump() | {"base_url": endpoint.base_url.strip() or DEFAULT_BASE_URL}
+        return cls(**values, api_key=key)
 
     @property
     def endpoint(self) -> str:

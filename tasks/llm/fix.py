@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from fixers.llm_patch import MalformedAnswer, parse_edits
 from prompts import render
-from tasks.llm.client import LlmCall, LlmConfig, LlmError, complete
+from tasks.llm.client import LlmCall, LlmConfig, LlmEndpoint, LlmError, complete
 
 
 class IssueSpec(BaseModel):
@@ -33,10 +33,15 @@ class EditsProposal(BaseModel):
 
 @task(name="propose-edits", tags=["llm"])
 def propose_edits(
-    repo_path: Path, files: list[str], issue: IssueSpec, run_id: str
+    repo_path: Path,
+    files: list[str],
+    issue: IssueSpec,
+    run_id: str,
+    endpoint: LlmEndpoint | None = None,
 ) -> EditsProposal:
-    """One prompt per file; the secrets come from the environment here, never as parameters."""
-    config = LlmConfig.from_env()
+    """One prompt per file. The endpoint is a value from the entrypoint; the API key comes
+    from the environment here, never as a parameter."""
+    config = LlmConfig.for_endpoint(endpoint)
     if config is None:
         return EditsProposal(answer=None, model=None, calls=[], problems={})
     edits, summaries, confidences, calls, problems = [], [], [], [], {}

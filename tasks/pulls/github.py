@@ -9,7 +9,7 @@ from pathlib import Path
 
 from prefect import task
 
-from tasks.github.http import GitHubConfig, GitHubError
+from tasks.github.http import GitHubConfig, GitHubEndpoint, GitHubError
 from tasks.local import git
 from tasks.pulls.github_api import (
     open_pull_request,
@@ -33,9 +33,10 @@ def github_repo(repo_path: Path) -> tuple[str, str]:
     return parse_repo(url)  # ProviderError when origin is not a GitHub repository
 
 
-def github_config() -> GitHubConfig:
-    """GitHub's configuration from the environment, read inside each task that needs it."""
-    config = GitHubConfig.from_env()  # the token is read here, never passed as a parameter
+def github_config(endpoint: GitHubEndpoint | None = None) -> GitHubConfig:
+    """The endpoint (a value from the entrypoint) with the token, which is read here, inside
+    each task that needs it, never passed as a parameter."""
+    config = GitHubConfig.for_endpoint(endpoint)
     if config is None:
         raise ProviderError("the github provider needs GITHUB_TOKEN")
     return config
@@ -43,10 +44,16 @@ def github_config() -> GitHubConfig:
 
 @task(name="publish-github", tags=["github"])
 def publish_github(
-    repo_path: Path, branch: str, base_branch: str, title: str, body: str, owners: list[str]
+    repo_path: Path,
+    branch: str,
+    base_branch: str,
+    title: str,
+    body: str,
+    owners: list[str],
+    endpoint: GitHubEndpoint | None = None,
 ) -> GitHubPublication:
     """Push the branch, open (or find) its pull request, ask CODEOWNERS owners to review."""
-    config = github_config()
+    config = github_config(endpoint)
     owner, name = github_repo(repo_path)
     publish_local.fn(repo_path, branch)
     try:
@@ -62,10 +69,10 @@ def publish_github(
 
 
 @task(name="auto-merge-github", tags=["github"])
-def auto_merge_github(node_id: str) -> str:
+def auto_merge_github(node_id: str, endpoint: GitHubEndpoint | None = None) -> str:
     """Ask GitHub to merge when the required checks pass; the merge itself happens there."""
     try:
-        done = enable_auto_merge(github_config(), node_id)
+        done = enable_auto_merge(github_config(endpoint), node_id)
     except GitHubError as error:
         raise ProviderError(str(error)) from error
     return f"auto-merge ({done.merge_method}) enabled"

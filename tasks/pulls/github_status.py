@@ -12,7 +12,15 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel
 
-from tasks.github.http import GitHubConfig, GitHubError, client_for, http_get, read_json, repo_url
+from tasks.github.http import (
+    GitHubConfig,
+    GitHubEndpoint,
+    GitHubError,
+    client_for,
+    http_get,
+    read_json,
+    repo_url,
+)
 from tasks.pulls import github as pulls
 from tasks.pulls.github_checks import ChecksSummary, check_status
 from tasks.pulls.provider import ProviderError
@@ -88,17 +96,17 @@ def checks_text(status: PullStatus) -> str:
 
 
 @task(name="github-require-token", tags=["github"], retries=0, cache_policy=NO_CACHE)
-def require_github() -> None:
+def require_github(endpoint: GitHubEndpoint | None = None) -> None:
     """Fail a sync once, up front, when there is no token: not with one event per change."""
-    pulls.github_config()
+    pulls.github_config(endpoint)
 
 
 @task(name="github-read-pull-status", tags=["github"], retries=0, cache_policy=NO_CACHE)
-def read_pull_status(pr_url: str) -> PullStatus:
+def read_pull_status(pr_url: str, endpoint: GitHubEndpoint | None = None) -> PullStatus:
     """Read a change's pull request and its head commit's checks. Never raises for GitHub's
     answer: a failed read comes back as `error`, so one pull request never stops a sync."""
     try:
-        config = pulls.github_config()
+        config = pulls.github_config(endpoint)
         owner, repo, number = parse_pull_url(pr_url)
         pull = read_pull(config, owner, repo, number)
     except (ProviderError, GitHubError) as error:  # 404, 5xx after retries, bad JSON

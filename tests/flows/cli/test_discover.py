@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from flows.cli.common import github_enabled
 from flows.cli.main import app
-from tasks.github.crawl import github_enabled
 from tests.fakes.github_data import GitHubData
 from tests.github_source import TOKEN, count, rows
 

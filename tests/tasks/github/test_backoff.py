@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from tasks.github.crawl import crawl_issues, discover_repositories, refresh_health
-from tasks.github.http import GitHubConfig, client_for, http_get
+from tasks.github.http import client_for, http_get
 from tests.fakes.github_data import LIMIT, GitHubData, graphql_rate_limited
 from tests.fakes.github_server import Fault, gateway_error, primary_rate_limit
-from tests.github_source import FAST, count, rows
+from tests.github_source import FAST, config_for, count, endpoint_for, rows
 
 GQL = "POST /graphql"
 SECONDARY = {"message": "You have exceeded a secondary rate limit.", "documentation_url": "x"}
@@ -29,7 +29,13 @@ def _seed(github: GitHubData, repos: int) -> None:
 def test_a_batch_of_one_survives_a_502(github: GitHubData, tmp_path: Path) -> None:
     _seed(github, 1)
     github.inject(GQL, gateway_error(502, apply=False))
-    result = crawl_issues.fn(tmp_path / "w.duckdb", ["o/r0"], 50, timing=FAST)
+    result = crawl_issues.fn(
+        tmp_path / "w.duckdb",
+        ["o/r0"],
+        50,
+        timing=FAST,
+        endpoint=endpoint_for(github),
+    )
     assert result.issues == 2 and result.failed == 0
     assert [s.status for s in github.seen(GQL)] == [502, 200]
 
@@ -39,11 +45,11 @@ def test_halving_waits_with_jitter_first(
 ) -> None:
     _seed(github, 100)
     db = tmp_path / "w.duckdb"
-    discover_repositories.fn(db, ["go"], 1000, timing=FAST)
+    discover_repositories.fn(db, ["go"], 1000, timing=FAST, endpoint=endpoint_for(github))
     github.max_repositories = 30
     capsys.readouterr()
 
-    result = refresh_health.fn(db, 1000, timing=FAST)
+    result = refresh_health.fn(db, 1000, timing=FAST, endpoint=endpoint_for(github))
 
     assert result.repositories == 100 and result.failed == 0
     assert capsys.readouterr().err.count("batch of") == 3  # one wait per 502
@@ -57,14 +63,22 @@ def test_retry_after_again_and_again_gives_up_and_records(
     db = tmp_path / "w.duckdb"
     github.inject(GQL, *[Fault(status=403, body=SECONDARY, headers={"Retry-After": "0"})] * 6)
 
-    result = crawl_issues.fn(db, ["o/r0", "o/r1"], 50, timing=FAST)
+    result = crawl_issues.fn(
+        db,
+        ["o/r0", "o/r1"],
+        50,
+        timing=FAST,
+        endpoint=endpoint_for(github),
+    )
 
     assert result.failed == 2 and github.graphql_requests == 6  # 1 + max_rate_waits (5)
     assert rows(db, "SELECT scope FROM raw_github_fetch_failures ORDER BY 1") == [
         ("issues:o/r0",),
         ("issues:o/r1",),
     ]
-    assert crawl_issues.fn(db, None, 50, timing=FAST).issues == 4  # the failures, next crawl
+    assert (
+        crawl_issues.fn(db, None, 50, timing=FAST, endpoint=endpoint_for(github)).issues == 4
+    )  # the failures, next crawl
     assert count(db, "raw_github_fetch_failures") == 0
 
 
@@ -72,7 +86,13 @@ def test_rate_limited_with_a_reset_in_the_past_gives_up(github: GitHubData, tmp_
     _seed(github, 2)
     db = tmp_path / "w.duckdb"
     github.inject(GQL, *[graphql_rate_limited(reset_in_s=-120)] * 6)
-    result = crawl_issues.fn(db, ["o/r0", "o/r1"], 50, timing=FAST)
+    result = crawl_issues.fn(
+        db,
+        ["o/r0", "o/r1"],
+        50,
+        timing=FAST,
+        endpoint=endpoint_for(github),
+    )
     assert result.failed == 2 and github.graphql_requests == 6
 
 
@@ -80,13 +100,19 @@ def test_retry_after_as_an_http_date(github: GitHubData, tmp_path: Path) -> None
     _seed(github, 1)
     when = format_datetime(datetime.now(UTC) + timedelta(seconds=1), usegmt=True)
     github.inject(GQL, Fault(status=429, body=SECONDARY, headers={"Retry-After": when}))
-    result = crawl_issues.fn(tmp_path / "w.duckdb", ["o/r0"], 50, timing=FAST)
+    result = crawl_issues.fn(
+        tmp_path / "w.duckdb",
+        ["o/r0"],
+        50,
+        timing=FAST,
+        endpoint=endpoint_for(github),
+    )
     assert result.issues == 2 and [s.status for s in github.seen(GQL)] == [429, 200]
 
 
 def test_rest_waits_a_primary_reset_past_the_retry_after_cap(github: GitHubData) -> None:
     github.add_repository("psf/requests", 52000)
-    config = GitHubConfig.from_env().model_copy(
+    config = config_for(github).model_copy(
         update={"retry_after_cap_s": 0.1, "backoff_s": 0.01, "max_backoff_s": 0.05}
     )
     github.inject("GET /repo", primary_rate_limit(reset_in_s=1.0))
@@ -106,7 +132,13 @@ def test_a_spent_budget_is_waited_out_before_the_next_request(
     github.reset_at = int(time.time()) + 2
     reset = github.reset_at
 
-    result = discover_repositories.fn(tmp_path / "w.duckdb", ["go"], 1000, timing=FAST)
+    result = discover_repositories.fn(
+        tmp_path / "w.duckdb",
+        ["go"],
+        1000,
+        timing=FAST,
+        endpoint=endpoint_for(github),
+    )
 
     assert result.repositories == 10 and result.failed == 0
     assert github.rate_limited == 0  # never refused: it waited before asking
@@ -127,7 +159,9 @@ def test_a_spent_budget_past_max_wait_fails_without_asking(
     github.points_used = LIMIT - 1
     timing = FAST.model_copy(update={"max_wait_s": 0.5})  # the reset is an hour away
 
-    result = discover_repositories.fn(tmp_path / "w.duckdb", ["go"], 1000, timing=timing)
+    result = discover_repositories.fn(
+        tmp_path / "w.duckdb", ["go"], 1000, timing=timing, endpoint=endpoint_for(github)
+    )
 
     assert result.failed == 1 and github.rate_limited == 0
     assert github.graphql_requests == 1  # the probe only: nothing sent to be refused

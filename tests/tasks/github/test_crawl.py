@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tasks.github.crawl import fetch_issue, parse_issue_url
-from tasks.github.http import GitHubError
+from tasks.github.http import GitHubEndpoint, GitHubError
 from tests.fakes.github_server import GitHubServer
 
 TOKEN = "ghp_issuetesttoken00000000000000000000"  # pragma: allowlist secret
@@ -22,10 +22,10 @@ def test_fetch_issue_title_and_body(monkeypatch):
         fake.add_repo("acme", "core")
         fake.add_issue("acme", "core", 12, "Crash on empty input", "Steps: ...")
         monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
-        monkeypatch.setenv("GITHUB_API_URL", fake.base_url)
-        issue = fetch_issue.fn("https://github.com/acme/core/issues/12")
+        endpoint = GitHubEndpoint(api_url=fake.base_url)  # a value, not the environment
+        issue = fetch_issue.fn("https://github.com/acme/core/issues/12", endpoint=endpoint)
         with pytest.raises(GitHubError, match="HTTP 404") as missing:
-            fetch_issue.fn("https://github.com/acme/core/issues/13")
+            fetch_issue.fn("https://github.com/acme/core/issues/13", endpoint=endpoint)
     assert (issue.title, issue.body) == ("Crash on empty input", "Steps: ...")
     assert TOKEN not in str(missing.value)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from tasks.github.crawl import discover_repositories, refresh_health
 from tasks.github.discovery import StarRange
 from tests.fakes.github_data import GitHubData
-from tests.github_source import FAST, count, rows
+from tests.github_source import FAST, count, endpoint_for, rows
 
 
 def test_discovery_lands_health_signals_in_one_query(github: GitHubData, tmp_path: Path) -> None:
@@ -17,7 +17,13 @@ def test_discovery_lands_health_signals_in_one_query(github: GitHubData, tmp_pat
     github.add_repository("golang/go", 120000, "Go")
     db = tmp_path / "w.duckdb"
 
-    result = discover_repositories.fn(db, ["python"], 1000, timing=FAST)
+    result = discover_repositories.fn(
+        db,
+        ["python"],
+        1000,
+        timing=FAST,
+        endpoint=endpoint_for(github),
+    )
 
     assert result.repositories == 2 and result.failed == 0
     # one count probe, one page with every health field, the page's closed-issue counts
@@ -42,7 +48,13 @@ def test_star_ranges_reach_past_the_1000_result_cap(github: GitHubData, tmp_path
         github.add_repository(f"o/r{i}", 1001 + i * 2, "Rust")
     db = tmp_path / "w.duckdb"
 
-    result = discover_repositories.fn(db, ["rust"], 1000, timing=FAST)
+    result = discover_repositories.fn(
+        db,
+        ["rust"],
+        1000,
+        timing=FAST,
+        endpoint=endpoint_for(github),
+    )
 
     assert result.repositories == 1500
     assert count(db, "raw_github_repositories") == 1500
@@ -56,10 +68,22 @@ def test_unchanged_recrawl_asks_only_what_was_pushed_since(
     for i in range(300):
         github.add_repository(f"o/r{i}", 2000 + i, ["Python", "Go"][i % 2])
     db = tmp_path / "w.duckdb"
-    discover_repositories.fn(db, ["python", "go"], 1000, timing=FAST)
+    discover_repositories.fn(
+        db,
+        ["python", "go"],
+        1000,
+        timing=FAST,
+        endpoint=endpoint_for(github),
+    )
     before = github.graphql_requests
 
-    again = discover_repositories.fn(db, ["python", "go"], 1000, timing=FAST)
+    again = discover_repositories.fn(
+        db,
+        ["python", "go"],
+        1000,
+        timing=FAST,
+        endpoint=endpoint_for(github),
+    )
 
     assert again.repositories == 0
     assert github.graphql_requests - before == 1  # both languages probed in one request
@@ -70,7 +94,14 @@ def test_limit_stops_early(github: GitHubData, tmp_path: Path) -> None:
     for i in range(250):
         github.add_repository(f"o/r{i}", 5000 + i, "Java")
     db = tmp_path / "w.duckdb"
-    result = discover_repositories.fn(db, ["java"], 1000, limit=30, timing=FAST)
+    result = discover_repositories.fn(
+        db,
+        ["java"],
+        1000,
+        limit=30,
+        timing=FAST,
+        endpoint=endpoint_for(github),
+    )
     assert result.repositories == 30 == count(db, "raw_github_repositories")
     assert github.graphql_requests == 3
 
@@ -79,12 +110,12 @@ def test_health_refresh_batches_known_repositories(github: GitHubData, tmp_path:
     for i in range(150):
         github.add_repository(f"o/r{i}", 3000 + i, "Go")
     db = tmp_path / "w.duckdb"
-    discover_repositories.fn(db, ["go"], 1000, timing=FAST)
+    discover_repositories.fn(db, ["go"], 1000, timing=FAST, endpoint=endpoint_for(github))
     github.data["o/r7"]["stargazerCount"] = 99999
     del github.data["o/r8"]
     before = github.graphql_requests
 
-    result = refresh_health.fn(db, 1000, timing=FAST)
+    result = refresh_health.fn(db, 1000, timing=FAST, endpoint=endpoint_for(github))
 
     assert github.graphql_requests - before == 2  # 150 repositories, 100 a request
     assert result.repositories == 149 and result.failed == 1
@@ -100,12 +131,12 @@ def test_health_keeps_the_found_when_github_answers_not_found(
     for i in range(5):
         github.add_repository(f"o/r{i}", 3000 + i, "Go")
     db = tmp_path / "w.duckdb"
-    discover_repositories.fn(db, ["go"], 1000, timing=FAST)
+    discover_repositories.fn(db, ["go"], 1000, timing=FAST, endpoint=endpoint_for(github))
     gone = github.data.pop("o/r2")["id"]
     github.data["o/r4"]["stargazerCount"] = 7777
     before = len(github.requests)
 
-    result = refresh_health.fn(db, 1000, timing=FAST)
+    result = refresh_health.fn(db, 1000, timing=FAST, endpoint=endpoint_for(github))
 
     answer = github.requests[before:]
     assert [seen.status for seen in answer] == [200]  # one request, HTTP 200, partial data
@@ -140,10 +171,21 @@ def test_fake_nodes_answers_not_found_like_github(github: GitHubData) -> None:
 def test_a_full_discovery_again_after_a_week(github: GitHubData, tmp_path: Path) -> None:
     github.add_repository("o/old", 5000, "Go")
     db = tmp_path / "w.duckdb"
-    discover_repositories.fn(db, ["go"], 1000, timing=FAST)
+    discover_repositories.fn(db, ["go"], 1000, timing=FAST, endpoint=endpoint_for(github))
     github.add_repository("o/rising", 1500, "Go", pushedAt="2020-01-01T00:00:00Z")
-    assert discover_repositories.fn(db, ["go"], 1000, timing=FAST).repositories == 0
-    found = discover_repositories.fn(db, ["go"], 1000, timing=FAST, full_after_days=0)
+    assert (
+        discover_repositories.fn(
+            db,
+            ["go"],
+            1000,
+            timing=FAST,
+            endpoint=endpoint_for(github),
+        ).repositories
+        == 0
+    )
+    found = discover_repositories.fn(
+        db, ["go"], 1000, timing=FAST, endpoint=endpoint_for(github), full_after_days=0
+    )
     assert found.repositories == 2
 
 

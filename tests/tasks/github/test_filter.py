@@ -8,7 +8,7 @@ from pathlib import Path
 from tasks.github.crawl import crawl_issues, discover_repositories, refresh_health, repo_dependents
 from tasks.github.discovery import StarRange
 from tests.fakes.github_data import GitHubData
-from tests.github_source import FAST, count, rows
+from tests.github_source import FAST, count, endpoint_for, rows
 from warehouse.io import store
 
 
@@ -18,13 +18,17 @@ def _known(github: GitHubData, db: Path) -> None:
     github.add_repository("o/tiny", 40, "Go")  # neither
     for name in ("o/popular", "o/depended", "o/tiny"):
         github.add_issues(name, 3)
-    discover_repositories.fn(db, ["go"], 10, timing=FAST)  # lands all three
+    discover_repositories.fn(
+        db, ["go"], 10, timing=FAST, endpoint=endpoint_for(github)
+    )  # lands all three
 
 
 def test_health_without_scores_follows_stars_alone(github: GitHubData, tmp_path: Path) -> None:
     db = tmp_path / "w.duckdb"
     _known(github, db)
-    result = refresh_health.fn(db, 1000, timing=FAST, min_dependents=100)
+    result = refresh_health.fn(
+        db, 1000, timing=FAST, endpoint=endpoint_for(github), min_dependents=100
+    )
     assert result.repositories == 1  # no fct_repo_scores yet: dependents count as 0
 
 
@@ -44,7 +48,14 @@ def test_dependents_above_the_floor_keep_a_repository_fresh(
 
     dependents = repo_dependents.fn(db)  # the flow reads them once and passes them on
     assert dependents == {"o/depended": 500, "o/tiny": 3}
-    health = refresh_health.fn(db, 1000, timing=FAST, min_dependents=100, dependents=dependents)
+    health = refresh_health.fn(
+        db,
+        1000,
+        timing=FAST,
+        endpoint=endpoint_for(github),
+        min_dependents=100,
+        dependents=dependents,
+    )
 
     assert health.repositories == 2 and health.failed == 0
     assert rows(db, "SELECT full_name, stars FROM raw_github_repositories ORDER BY 1") == [
@@ -53,7 +64,14 @@ def test_dependents_above_the_floor_keep_a_repository_fresh(
         ("o/tiny", 40),  # not refreshed
     ]
     issues = crawl_issues.fn(
-        db, None, 50, 1000, timing=FAST, min_dependents=100, dependents=dependents
+        db,
+        None,
+        50,
+        1000,
+        timing=FAST,
+        endpoint=endpoint_for(github),
+        min_dependents=100,
+        dependents=dependents,
     )
     assert issues.repositories == 2 and issues.issues == 6
     assert rows(db, "SELECT DISTINCT repo_full_name FROM raw_github_issues ORDER BY 1") == [
@@ -72,7 +90,13 @@ def test_one_star_count_above_the_cap_splits_by_creation_date(
     github.add_repository("o/other", 7000, "Rust")
     db = tmp_path / "w.duckdb"
 
-    result = discover_repositories.fn(db, ["rust"], 1000, timing=FAST)
+    result = discover_repositories.fn(
+        db,
+        ["rust"],
+        1000,
+        timing=FAST,
+        endpoint=endpoint_for(github),
+    )
 
     assert result.repositories == 1501 and result.failed == 0
     assert count(db, "raw_github_repositories") == 1501  # no duplicates across date ranges

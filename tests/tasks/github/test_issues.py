@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tasks.github.crawl import crawl_issues, discover_repositories
 from tests.fakes.github_data import GitHubData, iso
-from tests.github_source import FAST, count, rows
+from tests.github_source import FAST, count, endpoint_for, rows
 
 
 def _seed(github: GitHubData, repos: int, issues: int) -> None:
@@ -22,7 +22,13 @@ def test_open_issues_with_their_signals(github: GitHubData, tmp_path: Path) -> N
     github.data["psf/requests"]["issues"][2]["state"] = "CLOSED"
     db = tmp_path / "w.duckdb"
 
-    result = crawl_issues.fn(db, ["psf/requests"], 50, timing=FAST)
+    result = crawl_issues.fn(
+        db,
+        ["psf/requests"],
+        50,
+        timing=FAST,
+        endpoint=endpoint_for(github),
+    )
 
     assert result.issues == 2 and github.graphql_requests == 1
     assert rows(
@@ -49,7 +55,7 @@ def test_linked_pull_requests_are_stored_with_number_state_and_url(
     ]
     db = tmp_path / "w.duckdb"
 
-    crawl_issues.fn(db, ["o/a"], 50, timing=FAST)
+    crawl_issues.fn(db, ["o/a"], 50, timing=FAST, endpoint=endpoint_for(github))
 
     found = rows(
         db,
@@ -66,10 +72,16 @@ def test_linked_pull_requests_are_stored_with_number_state_and_url(
 def test_many_repositories_per_request_and_max_issues(github: GitHubData, tmp_path: Path) -> None:
     _seed(github, 120, 8)
     db = tmp_path / "w.duckdb"
-    discover_repositories.fn(db, ["python"], 1000, timing=FAST)
+    discover_repositories.fn(
+        db,
+        ["python"],
+        1000,
+        timing=FAST,
+        endpoint=endpoint_for(github),
+    )
     before = github.graphql_requests
 
-    result = crawl_issues.fn(db, None, 5, timing=FAST)
+    result = crawl_issues.fn(db, None, 5, timing=FAST, endpoint=endpoint_for(github))
 
     assert github.graphql_requests - before == 3  # 120 repositories, 50 a request
     assert result.issues == 600 == count(db, "raw_github_issues")
@@ -82,7 +94,13 @@ def test_many_repositories_per_request_and_max_issues(github: GitHubData, tmp_pa
 def test_issues_past_one_page_follow_the_cursor(github: GitHubData, tmp_path: Path) -> None:
     _seed(github, 2, 130)
     db = tmp_path / "w.duckdb"
-    result = crawl_issues.fn(db, ["o/r0", "o/r1"], 250, timing=FAST)
+    result = crawl_issues.fn(
+        db,
+        ["o/r0", "o/r1"],
+        250,
+        timing=FAST,
+        endpoint=endpoint_for(github),
+    )
     assert result.issues == 260 == count(db, "raw_github_issues")
     assert github.graphql_requests == 2  # 100 each, then the other 30 each
 
@@ -91,10 +109,10 @@ def test_recrawl_reads_only_what_changed(github: GitHubData, tmp_path: Path) -> 
     _seed(github, 60, 4)
     db = tmp_path / "w.duckdb"
     names = [f"o/r{i}" for i in range(60)]
-    crawl_issues.fn(db, names, 50, timing=FAST)
+    crawl_issues.fn(db, names, 50, timing=FAST, endpoint=endpoint_for(github))
     before = github.graphql_requests
 
-    unchanged = crawl_issues.fn(db, names, 50, timing=FAST)
+    unchanged = crawl_issues.fn(db, names, 50, timing=FAST, endpoint=endpoint_for(github))
     assert github.graphql_requests - before == 1  # one "changed since" check for all 60
     assert unchanged.issues == 0
 
@@ -102,7 +120,7 @@ def test_recrawl_reads_only_what_changed(github: GitHubData, tmp_path: Path) -> 
     github.data["o/r3"]["issues"][0].update(state="CLOSED", updatedAt=later, closedAt=later)
     github.add_issues("o/r4", 1, start=99, updatedAt=later)
     before = github.graphql_requests
-    changed = crawl_issues.fn(db, names, 50, timing=FAST)
+    changed = crawl_issues.fn(db, names, 50, timing=FAST, endpoint=endpoint_for(github))
 
     assert github.graphql_requests - before == 2  # the check, then the two repositories
     assert changed.issues == 2 and changed.repositories == 2
@@ -115,15 +133,29 @@ def test_recrawl_reads_only_what_changed(github: GitHubData, tmp_path: Path) -> 
 def test_a_missing_repository_is_recorded_and_retried(github: GitHubData, tmp_path: Path) -> None:
     _seed(github, 3, 2)
     db = tmp_path / "w.duckdb"
-    result = crawl_issues.fn(db, ["o/r0", "gone/away", "o/r2"], 50, timing=FAST)
+    result = crawl_issues.fn(
+        db,
+        ["o/r0", "gone/away", "o/r2"],
+        50,
+        timing=FAST,
+        endpoint=endpoint_for(github),
+    )
     assert result.issues == 4 and result.failed == 1
     assert rows(db, "SELECT scope, attempts FROM raw_github_fetch_failures") == [
         ("issues:gone/away", 1)
     ]
     github.add_repository("gone/away", 5000)
     github.add_issues("gone/away", 1)
-    discover_repositories.fn(db, ["python"], 1000, timing=FAST)
-    crawl_issues.fn(db, None, 50, timing=FAST)  # known ones and last crawl's failures
+    discover_repositories.fn(
+        db,
+        ["python"],
+        1000,
+        timing=FAST,
+        endpoint=endpoint_for(github),
+    )
+    crawl_issues.fn(
+        db, None, 50, timing=FAST, endpoint=endpoint_for(github)
+    )  # known ones and last crawl's failures
     assert count(db, "raw_github_fetch_failures") == 0
     assert count(db, "raw_github_issues") == 7
 
@@ -132,12 +164,12 @@ def test_recrawl_reads_every_change_past_max_issues(github: GitHubData, tmp_path
     """A `since` re-crawl is not capped by max_issues: its cursor moves past all it skipped."""
     _seed(github, 1, 12)
     db = tmp_path / "w.duckdb"
-    crawl_issues.fn(db, ["o/r0"], 5, timing=FAST)
+    crawl_issues.fn(db, ["o/r0"], 5, timing=FAST, endpoint=endpoint_for(github))
     later = iso(datetime.now(UTC) + timedelta(seconds=5))
     for issue in github.data["o/r0"]["issues"]:
         issue.update(state="CLOSED", updatedAt=later, closedAt=later)
 
-    changed = crawl_issues.fn(db, ["o/r0"], 5, timing=FAST)
+    changed = crawl_issues.fn(db, ["o/r0"], 5, timing=FAST, endpoint=endpoint_for(github))
 
     assert changed.issues == 12
     assert rows(db, "SELECT count(*), min(state) FROM raw_github_issues") == [(12, "CLOSED")]

@@ -11,11 +11,11 @@ import pytest
 
 from tasks.github.crawl import discover_repositories
 from tests.fakes.github_data import GitHubData, iso
-from tests.github_source import FAST, count, rows
+from tests.github_source import FAST, count, endpoint_for, rows
 from warehouse.io.github_store import GitHubStore
 
 
-def _killed_after_pages(db: Path, language: str, pages: int, monkeypatch, **given) -> int:
+def _killed_after_pages(db: Path, language: str, pages: int, monkeypatch, github, **given) -> int:
     """Run a discovery that dies while saving page `pages + 1`; the rows it landed."""
     save, calls = GitHubStore.save_page, []
 
@@ -27,7 +27,9 @@ def _killed_after_pages(db: Path, language: str, pages: int, monkeypatch, **give
 
     monkeypatch.setattr(GitHubStore, "save_page", dies)
     with pytest.raises(SystemExit):
-        discover_repositories.fn(db, [language], 1000, timing=FAST, **given)
+        discover_repositories.fn(
+            db, [language], 1000, timing=FAST, endpoint=endpoint_for(github), **given
+        )
     monkeypatch.setattr(GitHubStore, "save_page", save)
     landed = count(db, "raw_github_repositories")
     assert landed > 0
@@ -47,10 +49,16 @@ def test_the_top_star_range_stays_open_and_resumes(
     for i in range(1500):
         github.add_repository(f"o/r{i}", 1001 + i * 2, "Rust")
     db = tmp_path / "w.duckdb"
-    first = _killed_after_pages(db, "rust", 2, monkeypatch)
+    first = _killed_after_pages(db, "rust", 2, monkeypatch, github)
     github.data["o/r1499"]["stargazerCount"] = 250_000  # the most popular one gains stars
 
-    resumed = discover_repositories.fn(db, ["rust"], 1000, timing=FAST)
+    resumed = discover_repositories.fn(
+        db,
+        ["rust"],
+        1000,
+        timing=FAST,
+        endpoint=endpoint_for(github),
+    )
 
     assert resumed.repositories == 1500 - first  # the done pages are not read again
     assert count(db, "raw_github_repositories") == 1500
@@ -72,11 +80,17 @@ def test_date_split_ranges_resume_and_reach_new_repositories(
 ) -> None:
     _same_stars_rust(github)
     db = tmp_path / "w.duckdb"
-    first = _killed_after_pages(db, "rust", 2, monkeypatch)
+    first = _killed_after_pages(db, "rust", 2, monkeypatch, github)
     time.sleep(1.1)  # a later second: the ranges must not end at "now"
     github.add_repository("o/brand-new", 5000, "Rust", createdAt=iso(datetime.now(UTC)))
 
-    resumed = discover_repositories.fn(db, ["rust"], 1000, timing=FAST)
+    resumed = discover_repositories.fn(
+        db,
+        ["rust"],
+        1000,
+        timing=FAST,
+        endpoint=endpoint_for(github),
+    )
 
     assert resumed.repositories == 1501 - first
     assert count(db, "raw_github_repositories") == 1501
@@ -89,7 +103,7 @@ def test_a_resume_on_the_next_utc_day_keeps_the_planned_ranges(
     _same_stars_rust(github)
     db = tmp_path / "w.duckdb"
     monday = datetime(2026, 11, 23, 23, 59, tzinfo=UTC)
-    first = _killed_after_pages(db, "rust", 2, monkeypatch, today=monday)
+    first = _killed_after_pages(db, "rust", 2, monkeypatch, github, today=monday)
     planned = {s.json["variables"].get("q") for s in github.seen("POST /graphql")} - {None}
     before = len(github.seen("POST /graphql"))
 
@@ -98,6 +112,7 @@ def test_a_resume_on_the_next_utc_day_keeps_the_planned_ranges(
         ["rust"],
         1000,
         timing=FAST,
+        endpoint=endpoint_for(github),
         today=monday + timedelta(minutes=2),  # Tuesday
     )
 
@@ -126,9 +141,11 @@ def test_a_resume_asks_the_closed_counts_the_killed_run_never_got(
         github.add_repository(f"o/r{i}", 2000 + i, "Go")
         github.add_issues(f"o/r{i}", 1 + i % 3, state="CLOSED", closedAt=iso(now - timedelta(1)))
     db = tmp_path / "w.duckdb"
-    _killed_after_pages(db, "go", 1, monkeypatch)  # its page landed, its counts were not asked
+    _killed_after_pages(
+        db, "go", 1, monkeypatch, github
+    )  # its page landed, its counts were not asked
 
-    discover_repositories.fn(db, ["go"], 1000, timing=FAST)
+    discover_repositories.fn(db, ["go"], 1000, timing=FAST, endpoint=endpoint_for(github))
 
     closed = "SELECT full_name, issues_closed_90d FROM raw_github_repositories"
     assert dict(rows(db, closed)) == {f"o/r{i}": 1 + i % 3 for i in range(150)}

@@ -21,6 +21,7 @@ from fixers.results import FixStatus
 from prompts import render
 from tasks.llm import client as llm
 from tasks.llm.client import LlmConfig, LlmError, complete, complete_task
+from tasks.llm.endpoint import LlmEndpoint
 from tests.fakes.openai_server import Reply, ScriptedServer, completion
 from warehouse.io import store
 from warehouse.io.tables import columns
@@ -220,20 +221,24 @@ def test_the_key_never_leaks(server: ScriptedServer, caplog: pytest.LogCaptureFi
     assert "[redacted]" in str(raised.value)
 
 
-def test_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("OPENAI_BASE_URL", "OPENAI_API_KEY"):
+def test_config_takes_the_endpoint_as_a_value_and_only_the_key_from_env(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("OPENAI_API_KEY", "GLOBALLM_LLM_API_KEY"):
         monkeypatch.delenv(name, raising=False)
-    assert LlmConfig.from_env() is None  # no LLM configured
+    assert LlmConfig.for_endpoint() is None  # no LLM configured
 
     monkeypatch.setenv("OPENAI_API_KEY", KEY)
-    fallback = LlmConfig.from_env()
+    monkeypatch.setenv("GLOBALLM_LLM_BASE_URL", "http://127.0.0.1:9/v1")  # the settings' only
+    fallback = LlmConfig.for_endpoint()
     assert fallback is not None and fallback.base_url == llm.DEFAULT_BASE_URL
     assert fallback.model == "gpt-4o-mini" and fallback.api_key is not None
+    assert KEY not in repr(fallback)
 
-    monkeypatch.setenv("GLOBALLM_LLM_BASE_URL", "http://127.0.0.1:9/v1")
-    monkeypatch.setenv("GLOBALLM_LLM_MODEL", "qwen2.5-coder")
     monkeypatch.delenv("OPENAI_API_KEY")
-    local = LlmConfig.from_env()
+    local = LlmConfig.for_endpoint(
+        LlmEndpoint(base_url="http://127.0.0.1:9/v1", model="qwen2.5-coder")
+    )
     assert local is not None and local.api_key is None
     assert (local.base_url, local.model) == ("http://127.0.0.1:9/v1", "qwen2.5-coder")
     assert local.endpoint == "http://127.0.0.1:9/v1/chat/completions"

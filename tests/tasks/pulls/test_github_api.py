@@ -16,7 +16,7 @@ import pytest
 from pydantic import SecretStr
 
 from fixers.plan import owner_of, parse_codeowners
-from tasks.github.http import GitHubConfig, GitHubError, RateLimited
+from tasks.github.http import GitHubConfig, GitHubEndpoint, GitHubError, RateLimited
 from tasks.pulls.github_api import (
     open_pull_request,
     open_pull_request_task,
@@ -379,10 +379,16 @@ def test_bad_token_is_refused_without_quoting_it(server: GitHubServer) -> None:
     assert "wrong-token" not in str(caught.value)
 
 
-def test_config_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert GitHubConfig.from_env({}) is None
-    assert GitHubConfig.from_env({"GITHUB_TOKEN": "  "}) is None
-    public = GitHubConfig.from_env({"GITHUB_TOKEN": TOKEN})
+def test_config_takes_the_endpoint_as_a_value_and_only_the_token_from_env(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    assert GitHubConfig.for_endpoint() is None
+    monkeypatch.setenv("GITHUB_TOKEN", "  ")
+    assert GitHubConfig.for_endpoint() is None
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    monkeypatch.setenv("GITHUB_API_URL", "http://127.0.0.1:9")  # the settings' business only
+    public = GitHubConfig.for_endpoint()
     assert public is not None
     assert (public.api_url, public.graphql_url) == (
         "https://api.github.com",
@@ -390,23 +396,14 @@ def test_config_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     )
     assert public.token.get_secret_value() == TOKEN
     assert (public.timeout_s, public.max_retries) == (30, 4)
-    enterprise = GitHubConfig.from_env(
-        {"GITHUB_TOKEN": TOKEN, "GITHUB_API_URL": "https://ghe.acme.example/api/v3"}
+    enterprise = GitHubConfig.for_endpoint(
+        GitHubEndpoint(api_url="https://ghe.acme.example/api/v3")
     )
     assert enterprise is not None
     assert enterprise.graphql_url == "https://ghe.acme.example/api/graphql"
-    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
-    monkeypatch.setenv("GITHUB_API_URL", "http://127.0.0.1:9")
-    monkeypatch.setenv("GITHUB_GRAPHQL_URL", "http://127.0.0.1:9/gql")
-    from_defaults = GitHubConfig()
-    assert (from_defaults.api_url, from_defaults.graphql_url) == (
-        "http://127.0.0.1:9",
-        "http://127.0.0.1:9/gql",
-    )
-    assert GitHubConfig.from_env() == from_defaults
-    monkeypatch.delenv("GITHUB_TOKEN")
+    assert TOKEN not in repr(enterprise) and TOKEN not in str(enterprise.model_dump())
     with pytest.raises(ValueError, match="no GitHub token"):
-        GitHubConfig()
+        GitHubConfig(token=SecretStr(" "))
 
 
 @pytest.mark.parametrize(

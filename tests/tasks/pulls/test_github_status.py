@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from pydantic import SecretStr
 
-from tasks.github.http import GitHubConfig, GitHubError
+from tasks.github.http import GitHubConfig, GitHubEndpoint, GitHubError
 from tasks.pulls.github_api import open_pull_request
 from tasks.pulls.github_status import (
     PullStatus,
@@ -26,20 +26,22 @@ HEAD_SHA = "b" * 40
 def server(monkeypatch: pytest.MonkeyPatch):
     with GitHubServer(TOKEN) as fake:
         fake.add_repo("acme", "core", {"main": "a" * 40, "fix-1": HEAD_SHA})
-        monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
-        monkeypatch.setenv("GITHUB_API_URL", fake.base_url)
+        monkeypatch.setenv("GITHUB_TOKEN", TOKEN)  # the task reads the token; the URL is a value
         yield fake
 
 
-def config(server: GitHubServer) -> GitHubConfig:
-    return GitHubConfig(
+def endpoint(server: GitHubServer) -> GitHubEndpoint:
+    return GitHubEndpoint(
         api_url=server.base_url,
         graphql_url=server.graphql_url,
-        token=SecretStr(TOKEN),
         max_retries=2,
         backoff_s=0.01,
         max_backoff_s=0.05,
     )
+
+
+def config(server: GitHubServer) -> GitHubConfig:
+    return GitHubConfig(**endpoint(server).model_dump(), token=SecretStr(TOKEN))
 
 
 def opened(server: GitHubServer) -> str:
@@ -100,7 +102,7 @@ def test_read_pull_status_with_checks(server: GitHubServer) -> None:
     server.add_check_runs("acme", "core", HEAD_SHA, runs)
     server.close_pull("acme", "core", 1)
 
-    status = read_pull_status.fn(url)
+    status = read_pull_status.fn(url, endpoint(server))
 
     assert (status.state, status.merged, status.head_sha, status.error) == (
         "closed",
@@ -115,7 +117,7 @@ def test_read_pull_status_with_checks(server: GitHubServer) -> None:
 
 
 def test_read_pull_status_returns_a_failed_read_as_a_value(server: GitHubServer) -> None:
-    status = read_pull_status.fn("https://github.com/acme/core/pull/9")
+    status = read_pull_status.fn("https://github.com/acme/core/pull/9", endpoint(server))
     assert status.state is None and "HTTP 404" in (status.error or "")
     assert checks_text(status).startswith("not read: GitHub read of pull request acme/core#9")
     assert server.seen("GET /check-runs") == []  # no head commit, no checks read
@@ -124,7 +126,7 @@ def test_read_pull_status_returns_a_failed_read_as_a_value(server: GitHubServer)
 def test_read_pull_status_keeps_the_state_when_the_checks_fail(server: GitHubServer) -> None:
     url = opened(server)
     server.inject("GET /check-runs", gateway_error(404, apply=False))
-    status = read_pull_status.fn(url)
+    status = read_pull_status.fn(url, endpoint(server))
     assert status.state == "open" and status.error is None and status.checks is None
     assert "HTTP 404" in checks_text(status)
 
