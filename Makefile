@@ -23,8 +23,13 @@ $(EMBED_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev,embeddings]" --config-settings editable_mode=compat
 	touch $(EMBED_STAMP)
 
-test: $(EMBED_STAMP) sandbox-tools lint  ## lint, then the whole test suite
-	$(BIN)/python -m pytest
+# The suite mostly waits (Prefect's server, git, subprocesses), so it runs on more workers than
+# cores: each xdist worker has its own Prefect test server and PREFECT_HOME (tests/conftest.py).
+# worksteal: an idle worker takes queued tests from a busy one, so no long tail on one worker.
+# `make TEST_WORKERS=0 test` runs serially; `pytest tests/x.py` alone stays serial too.
+TEST_WORKERS ?= 4
+test: $(EMBED_STAMP) sandbox-tools lint  ## lint, then the whole test suite (TEST_WORKERS in parallel)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 app: $(STAMP)  ## the Streamlit app on the default warehouse (make PORT=8502 app); `make run` fills it
 	$(BIN)/globallm app --port $(PORT)

@@ -10,6 +10,11 @@ old spelling). The flows publish the snapshot the app reads.
 
 from __future__ import annotations
 
+import dataclasses
+import fcntl
+import json
+import os
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -102,7 +107,28 @@ ISSUES = [
 
 @pytest.fixture(scope="session")
 def app_warehouse(prefect_server, tmp_path_factory: pytest.TempPathFactory) -> AppWarehouse:
-    root = tmp_path_factory.mktemp("app")
+    """Built once per session: under xdist the first worker that needs it builds it (minutes on
+    a loaded machine) in the session's shared temporary folder and the others wait for it, then
+    read the same files. Every user only reads it (the published snapshot, read-only)."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return build_app_warehouse(tmp_path_factory.mktemp("app"))
+    shared = tmp_path_factory.getbasetemp().parent / "app-warehouse"  # this session's, all workers
+    shared.mkdir(exist_ok=True)
+    built = shared / "built.json"
+    with (shared / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, even on a failure
+        if built.exists():
+            fields = json.loads(built.read_text())
+            return AppWarehouse(**{k: Path(v) if k in _PATHS else v for k, v in fields.items()})
+        warehouse = build_app_warehouse(Path(tempfile.mkdtemp(prefix="app", dir=shared)))
+        built.write_text(json.dumps({k: str(v) for k, v in dataclasses.asdict(warehouse).items()}))
+        return warehouse
+
+
+_PATHS = {"db", "workspace", "campaign_root"}
+
+
+def build_app_warehouse(root: Path) -> AppWarehouse:
     workspace = build_workspace(root / "workspace")
     campaign_root = root / "campaign"
     for name in ("alpha", "beta"):

@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from tests.gitrepos import CommitSpec, make_repo
-
+# Each test process (the session, or one xdist worker: `make test` runs several) has its own
+# Prefect home, set before anything imports prefect: its profiles, result storage and the
+# database of any temporary server a subprocess starts (`globallm run` with no PREFECT_API_URL)
+# are never shared with another worker, a later session or the developer's ~/.prefect.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+_PREFECT_HOME = tempfile.mkdtemp(prefix=f"globallm-tests-prefect-{_WORKER}-")
+atexit.register(shutil.rmtree, _PREFECT_HOME, True)
+os.environ["PREFECT_HOME"] = _PREFECT_HOME
+for _name in ("PREFECT_PROFILE", "PREFECT_PROFILES_PATH", "PREFECT_API_URL", "PREFECT_API_KEY"):
+    os.environ.pop(_name, None)  # the developer's Prefect server or Cloud is never the tests'
 # No network in tests: the Prefect test server must not send telemetry.
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+# A temporary Prefect server (the session's, or a subprocess's) starts in ~10 s on an idle
+# 2-core machine but in over 60 s when every worker starts its own at once on a loaded one.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "300")
+
+from tests.gitrepos import CommitSpec, make_repo  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -42,10 +58,11 @@ def no_llm(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="session")
 def prefect_server():
-    """One Prefect test server for the whole session (starting one takes seconds)."""
+    """One Prefect test server per test process: the session's, or each xdist worker's."""
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=60):
+    # None: PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, set above
+    with prefect_test_harness(server_startup_timeout=None):
         yield
 
 

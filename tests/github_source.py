@@ -16,8 +16,10 @@ from tests.fakes.github_server import SchemaUnavailable, load_schema
 from warehouse.io import store
 
 TOKEN = "ghp_fake_source_token_0123456789"  # pragma: allowlist secret
+# Tiny waits; but a request's time-out is wide: the fake validates every query against GitHub's
+# schema, which takes seconds on a loaded machine, and a time-out halves the page (other counts).
 FAST = GitHubTiming(
-    timeout_s=2.0, max_retries=3, backoff_s=0.01, max_backoff_s=0.05, requests_per_s=0
+    timeout_s=30.0, max_retries=3, backoff_s=0.01, max_backoff_s=0.05, requests_per_s=0
 )
 
 

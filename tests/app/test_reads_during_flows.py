@@ -19,8 +19,9 @@ def test_the_app_answers_while_a_crawl_writes_the_same_warehouse(
     db = tmp_path / "warehouse.duckdb"
     shutil.copyfile(app_warehouse.db, db)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
-    # Its own temporary Prefect server: give it time to start on a busy 2-core machine
-    env["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "120"
+    # Its own temporary Prefect server: tests/conftest.py gives it time to start on a busy
+    # 2-core machine where every xdist worker starts servers too
+    env.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "300")
     crawl = subprocess.Popen(
         [
             sys.executable,

@@ -185,7 +185,7 @@ def test_a_hanging_suite_is_killed_with_its_whole_process_group(
     )
     started = time.monotonic()
     result = run_suite(repo, Limits(wall_seconds=8), isolation=isolation)
-    assert time.monotonic() - started < 20
+    assert time.monotonic() - started < 45  # the suite sleeps 60 s (wide for a loaded machine)
     assert result.timed_out and result.exit_code is None and result.isolation is isolation
     assert "HANGING-NOW" in result.output_tail  # the partial output is kept
     assert "killed at the wall limit" in result.output_tail

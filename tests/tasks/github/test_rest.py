@@ -70,7 +70,7 @@ def test_a_spent_rest_budget_is_waited_out_before_the_next_request(
 ) -> None:
     github.add_repository("o/a", 3000)
     github.add_repository("o/b", 3000)
-    github.rest_remaining, github.rest_reset = 1, int(time.time()) + 2
+    github.rest_remaining, github.rest_reset = 1, int(time.time()) + 6  # after the first request
     reset = github.rest_reset
     reader = _reader(tmp_path / "w.duckdb", github)
 

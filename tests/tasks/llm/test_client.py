@@ -115,7 +115,7 @@ def test_429_honours_retry_after(server: ScriptedServer) -> None:
     elapsed = time.monotonic() - started
     assert len(server.requests) == 2
     assert answer.text == EDITS
-    assert 0.9 <= elapsed < 5  # the backoff alone would have waited at most 0.05 s
+    assert 0.9 <= elapsed < 30  # the backoff alone would have waited at most 0.05 s
 
 
 def test_500_then_200_is_retried(server: ScriptedServer, caplog: pytest.LogCaptureFixture) -> None:
@@ -175,12 +175,13 @@ def test_edits_that_match_nothing_fail(server: ScriptedServer) -> None:
 def test_a_slow_server_times_out_and_is_retried(server: ScriptedServer) -> None:
     cfg = config(server, timeout_s=0.5, max_retries=1)
     server.script(
-        Reply(body=completion(EDITS), delay_s=2), Reply(body=completion(EDITS), delay_s=2)
+        Reply(body=completion(EDITS), delay_s=30), Reply(body=completion(EDITS), delay_s=30)
     )
     started = time.monotonic()
     with pytest.raises(LlmError, match=r"timed out after 0\.5s") as raised:
         complete(cfg, prompt(), run_id="r")
-    assert time.monotonic() - started < 1.9  # neither attempt waited for the server's answer
+    # neither attempt waited for the server's 30 s answer (a wide margin for a loaded machine)
+    assert time.monotonic() - started < 20
     assert len(server.requests) == 2 and raised.value.attempts == 2
 
 
