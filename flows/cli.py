@@ -149,11 +149,11 @@ def sql(
     settings = settings_for(ctx)
     try:
         frame = queries.run_sql(settings.db, query)
+        print_frame(frame, fmt)
     except queries.WriteRefused as error:
         raise fail(str(error), 2) from error
-    except (FileNotFoundError, duckdb.Error) as error:
+    except (FileNotFoundError, duckdb.Error, pl.exceptions.PolarsError) as error:
         raise fail(str(error)) from error
-    print_frame(frame, fmt)
 
 
 @app.command("config")

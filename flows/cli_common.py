@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
+from rich.markup import escape
 
 import settings as config
 from flows.output import OutputFormat, console
@@ -25,6 +26,8 @@ def settings_for(ctx: typer.Context, **overrides: object) -> config.Settings:
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print `message` in red and return the Exit to raise (1 failure, 2 usage error)."""
-    console.print(f"[red]{message}[/red]")
+    """Print `message` in red and return the Exit to raise (1 failure, 2 usage error).
+
+    The message is text, never markup: an SQL error quoting `[/x]` prints as it is."""
+    console.print(f"[red]{escape(message)}[/red]")
     return typer.Exit(code)

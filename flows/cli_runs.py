@@ -79,10 +79,7 @@ def runs_export(
 ) -> None:
     """Every plan item of a run with its change and verification, as JSON or CSV."""
     db, full = _run_id(ctx, run_id)
-    frame = run_queries.run_items(db, full)
-    if fmt is OutputFormat.csv:  # CSV has no lists: join them
-        frame = frame.with_columns(pl.col(pl.List(pl.String)).list.join("; "))
-    print_frame(frame, fmt)
+    print_frame(run_queries.run_items(db, full), fmt)  # CSV: lists as JSON text
 
 
 @runs_app.command("sync")
