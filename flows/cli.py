@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 # Prefect's per-hook INFO lines drown the CLI's output; PREFECT_LOGGING_LEVEL=INFO restores them.
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
@@ -20,7 +21,7 @@ from pydantic import ValidationError
 import settings as config
 from flows.cli_app import serve_app, status
 from flows.cli_campaign import campaign_app, fix
-from flows.cli_common import FormatOption, fail, settings_for
+from flows.cli_common import FILL_HINT, FormatOption, fail, settings_for
 from flows.cli_github import discover, issues
 from flows.cli_redundancy import redundancy
 from flows.cli_runs import revert, runs_app
@@ -45,6 +46,18 @@ app.command()(issues)
 app.command()(redundancy)
 
 PRIORITY_COLUMNS = ["rank", "name", "kind", "source", "language", "priority", "health", "impact"]
+_MISSING_TABLE = re.compile(r"Table with name (\w+) does not exist")
+
+
+def _unbuilt_model(error: duckdb.CatalogException) -> str | None:
+    """The dbt model (a mart, say) the query names that the warehouse does not hold yet."""
+    from tasks.dbt import PROJECT_DIR
+
+    missing = _MISSING_TABLE.search(str(error))
+    if missing is None:
+        return None
+    models = {p.stem for p in (PROJECT_DIR / "models").rglob("*") if p.suffix in {".sql", ".py"}}
+    return missing.group(1) if missing.group(1) in models else None
 
 
 @app.callback()
@@ -132,8 +145,10 @@ def prioritize(
     settings = settings_for(ctx, top=top)
     try:
         frame = queries.top_priorities(settings.db, settings.top)
-    except (FileNotFoundError, duckdb.CatalogException) as error:
-        raise fail(f"{error}\nrun `globallm run` to fill the warehouse") from error
+    except FileNotFoundError as error:
+        raise fail(f"no warehouse at {settings.db}: {FILL_HINT}") from error
+    except duckdb.CatalogException as error:  # crawled, never built and scored
+        raise fail(f"no ranking yet in {settings.db}: {FILL_HINT}") from error
     if fmt is OutputFormat.table:
         frame = frame.select(PRIORITY_COLUMNS)
     print_frame(frame, fmt, title=f"Top {settings.top} by priority")
@@ -152,7 +167,14 @@ def sql(
         print_frame(frame, fmt)
     except queries.WriteRefused as error:
         raise fail(str(error), 2) from error
-    except (FileNotFoundError, duckdb.Error, pl.exceptions.PolarsError) as error:
+    except FileNotFoundError as error:
+        raise fail(f"no warehouse at {settings.db}: {FILL_HINT}") from error
+    except duckdb.CatalogException as error:
+        model = _unbuilt_model(error)
+        if model is None:  # the query's own mistake: DuckDB's message says which
+            raise fail(str(error)) from error
+        raise fail(f"{model} is not built yet: {FILL_HINT}") from error
+    except (duckdb.Error, pl.exceptions.PolarsError) as error:
         raise fail(str(error)) from error
 
 

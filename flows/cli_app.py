@@ -26,7 +26,7 @@ from rich.live import Live
 from rich.panel import Panel
 from rich.table import Table
 
-from flows.cli_common import FormatOption, fail, settings_for
+from flows.cli_common import FILL_HINT, FormatOption, fail, settings_for
 from flows.output import OutputFormat, console, print_frame
 from warehouse import queries, snapshot
 
@@ -224,14 +224,14 @@ def _dashboard(db: Path, budget: int) -> RenderableType:
     """The figures, last runs and top priorities as one Layout."""
     status = _read_status(db)
     if status is None:
-        return Panel("The warehouse is empty: run `globallm run` to fill it.")
+        return Panel(f"The warehouse is empty: {FILL_HINT}.")
     figures, runs = status
     try:
         top = queries.top_priorities(db, TOP_PRIORITIES).select(PRIORITY_COLUMNS)
         bottom: RenderableType = _frame_table(top, f"Top {TOP_PRIORITIES} by priority")
     except duckdb.CatalogException:
         top = pl.DataFrame()
-        bottom = "No priorities yet: run `globallm run` to score the warehouse."
+        bottom = f"No priorities yet: {FILL_HINT}."
     upper = max(len(FIGURE_LABELS), runs.height) + 6
     lower = top.height + 7
     layout = Layout()
@@ -263,10 +263,12 @@ def status(
     budget = settings.budgets.tokens_per_week
     try:
         current = _read_status(settings.db)
-    except (FileNotFoundError, duckdb.Error) as error:
+    except FileNotFoundError as error:
+        raise fail(f"no warehouse at {settings.db}: {FILL_HINT}") from error
+    except duckdb.Error as error:
         raise fail(f"{error}".split("\n")[0]) from error
     if current is None:
-        raise fail(f"the warehouse {settings.db} is empty: run `globallm run` to fill it")
+        raise fail(f"the warehouse {settings.db} is empty: {FILL_HINT}")
     figures, runs = current
     if dashboard:
         _show_dashboard(settings.db, budget, watch, every)

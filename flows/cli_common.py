@@ -10,8 +10,21 @@ from rich.markup import escape
 
 import settings as config
 from flows.output import OutputFormat, console
+from flows.score import Scoring
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table, json or csv")]
+# What fills an empty warehouse, for every command that finds no warehouse or no marts yet.
+FILL_HINT = "run `globallm run` first (local sources) or `globallm discover` (GitHub, registries)"
+RANKED = "built and scored: `globallm prioritize` shows the ranking, `globallm app` the dashboard"
+
+
+def scoring_of(settings: config.Settings) -> Scoring:
+    """The score flow's parameters from the settings (as `globallm run` passes them)."""
+    return Scoring(
+        health=settings.health.model_dump(),
+        impact=settings.impact.model_dump(),
+        priority=settings.priority.model_dump(),
+    )
 
 
 def settings_for(ctx: typer.Context, **overrides: object) -> config.Settings:
@@ -28,6 +41,7 @@ def settings_for(ctx: typer.Context, **overrides: object) -> config.Settings:
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print `message` in red and return the Exit to raise (1 failure, 2 usage error).
 
-    The message is text, never markup: an SQL error quoting `[/x]` prints as it is."""
-    console.print(f"[red]{escape(message)}[/red]")
+    The message is text, never markup: an SQL error quoting `[/x]` prints as it is; its lines
+    are not wrapped (a terminal wraps them, a log keeps them whole)."""
+    console.print(f"[red]{escape(message)}[/red]", soft_wrap=True)
     return typer.Exit(code)

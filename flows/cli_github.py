@@ -9,11 +9,14 @@ from typing import Annotated
 
 import typer
 
-from flows.cli_common import fail, settings_for
+from flows.cli_common import RANKED, fail, scoring_of, settings_for
 from flows.output import console
 from tasks.github_discovery import LANGUAGES
 from tasks.github_http import GitHubConfig
 
+UNRANKED = (
+    "not built or scored (--no-rank): a `globallm discover` without it, or `globallm run`, ranks it"
+)
 NO_TOKEN = "GitHub needs GITHUB_TOKEN (GITHUB_API_URL / GITHUB_GRAPHQL_URL for Enterprise)"
 
 
@@ -58,6 +61,13 @@ def discover(
     depth: Annotated[
         int | None, typer.Option(help="Dependency hops to follow from the seeds [default 1]")
     ] = None,
+    rank: Annotated[
+        bool,
+        typer.Option(
+            help="Then build and score the marts, so `prioritize` ranks what was found "
+            "(--no-rank: several discoveries in a row, the last one ranks)"
+        ),
+    ] = True,
 ) -> None:
     """Find GitHub repositories by language and stars, or crawl a package registry's
     dependency graph from seed packages (--source registries)."""
@@ -66,7 +76,7 @@ def discover(
     if source is Source.registries:
         if language or min_stars is not None or limit is not None:
             raise fail("--language, --min-stars and --limit are for --source github", 2)
-        _discover_registries(ctx, ecosystem, packages or [], from_lockfile, depth)
+        _discover_registries(ctx, ecosystem, packages or [], from_lockfile, depth, rank)
         return
     if ecosystem or packages or from_lockfile or depth is not None:
         raise fail(
@@ -90,12 +100,15 @@ def discover(
         issues=False,
         limit=limit,
         requests_per_second=settings.github.requests_per_second,
+        rank=rank,  # what was discovered shows in dim_repos and the ranking at once
+        scoring=scoring_of(settings),
     )
     found = summary.discovery
     console.print(
         f"repositories {found.repositories} · failed {found.failed} · {_usage(found)}"
         f" · warehouse [bold]{settings.db.resolve()}[/bold]"
     )
+    console.print(RANKED if rank else UNRANKED)
     if found.failed:
         raise typer.Exit(1)
 
@@ -106,6 +119,7 @@ def _discover_registries(
     packages: list[str],
     lockfile: Path | None,
     depth: int | None,
+    rank: bool,
 ) -> None:
     """`discover --source registries`: check the flags, find the registry the user's own
     tools are configured with, crawl, and print one summary line."""
@@ -146,6 +160,8 @@ def _discover_registries(
         depth=depth,
         dependents_url=conf.dependents_url,
         requests_per_second=conf.requests_per_second,
+        rank=rank,  # what was crawled shows in dim_packages and the ranking at once
+        scoring=scoring_of(settings),
     )
     failed = summary.failed + summary.unknown
     console.print(
@@ -154,6 +170,7 @@ def _discover_registries(
         f" · dependents {summary.dependents_source}"
         f" · warehouse [bold]{settings.db.resolve()}[/bold]"
     )
+    console.print(RANKED if rank else UNRANKED)
     if summary.unknown:
         console.print(f"[red]unknown packages: {', '.join(summary.unknown)}[/red]")
     if summary.failed:

@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow
+from prefect.runtime import flow_run
 from pydantic import BaseModel
 
 from flows.ledger_hooks import LEDGER_HOOKS
+from flows.score import Ranked, Scoring, build_and_score
 from tasks.github import (
     GitHubCrawl,
     crawl_issues,
@@ -29,6 +31,7 @@ class GitHubSummary(BaseModel):
     discovery: GitHubCrawl | None = None
     health: GitHubCrawl | None = None
     issues: GitHubCrawl | None = None
+    ranked: Ranked | None = None  # with rank=True: the build and score that followed
 
     @property
     def requests(self) -> int:
@@ -55,13 +58,17 @@ def github_crawl_flow(
     requests_per_second: float = 10.0,
     timing: dict[str, Any] | None = None,
     parent_run_id: str | None = None,
+    rank: bool = False,
+    scoring: Scoring | None = None,
 ) -> GitHubSummary:
     """Discover repositories above `min_stars` (only those pushed since the last discovery
     when there was one), refresh the health of known repositories not read for
     `health_max_age_h` hours, then crawl their issues (only what changed, once crawled).
     Known repositories are refreshed when stars > min_stars OR dependents > min_dependents.
     Every request, in any process, shares the `requests_per_second` budget (`timing` can
-    override it, e.g. 0 in tests)."""
+    override it, e.g. 0 in tests). `rank`: then build the marts and score them (`scoring`:
+    the score flow's parameters), as `globallm discover` and the deployment do; the pipeline
+    builds after all its crawls instead."""
     tuned = _paced(requests_per_second, timing)
     summary = GitHubSummary()
     if discover:
@@ -88,6 +95,8 @@ def github_crawl_flow(
             min_dependents=min_dependents,
             dependents=dependents,
         )
+    if rank:
+        summary.ranked = build_and_score(db_path, scoring or Scoring(), str(flow_run.get_id()))
     return summary
 
 

@@ -11,12 +11,12 @@ from prefect import flow
 from prefect.runtime import flow_run
 from pydantic import BaseModel
 
-from flows.build import BuildSummary, build_flow
+from flows.build import BuildSummary
 from flows.crawl import CrawlSummary, crawl_flow
 from flows.github_crawl import GitHubSummary, github_crawl_flow
 from flows.heartbeats import call_subflow
 from flows.ledger_hooks import LEDGER_HOOKS
-from flows.score import score_flow
+from flows.score import Scoring, build_and_score
 from settings import DEFAULT_DB, CrawlSettings
 
 
@@ -75,15 +75,13 @@ def pipeline_flow(
             discover=True,
             parent_run_id=run_id,
         )
-    built = call_subflow(build_flow, db_path, parent_run_id=run_id)
-    scored = call_subflow(
-        score_flow, db_path, health or {}, impact or {}, priority or {}, parent_run_id=run_id
-    )
+    scoring = Scoring(health=health or {}, impact=impact or {}, priority=priority or {})
+    ranked = build_and_score(db_path, scoring, parent_run_id=run_id)
     return PipelineSummary(
         run_id=run_id,
         db_path=str(db_path),
         crawl=crawled,
-        build=built,
-        score=scored,
+        build=ranked.build,
+        score=ranked.score,
         github=github_summary,
     )

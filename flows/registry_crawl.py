@@ -21,10 +21,12 @@ from typing import Any
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
+from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import BaseModel
 
 from flows.ledger_hooks import LEDGER_HOOKS
+from flows.score import Ranked, Scoring, build_and_score
 from tasks.lockfiles import parse_lockfile
 from tasks.progress import progress_steps
 from tasks.registries import normalise_name
@@ -49,6 +51,7 @@ class RegistryCrawlSummary(BaseModel):
     seeds: int = 0
     skipped_seeds: list[str] = []  # lockfile entries of another ecosystem, or unreadable
     dependents_source: str = "computed from the crawled graph"
+    ranked: Ranked | None = None  # with rank=True: the build and score that followed
 
 
 @task(name="registry-endpoint", cache_policy=NO_CACHE)
@@ -98,12 +101,15 @@ def registry_crawl_flow(
     parent_run_id: str | None = None,
     crates_url: str | None = None,
     go_proxy_url: str | None = None,
+    rank: bool = False,
+    scoring: Scoring | None = None,
 ) -> RegistryCrawlSummary:
     """Crawl `ecosystem` (purl type: pypi, npm, cargo, golang) at `base_url` from the seeds,
     `depth` hops deep. Every request to this registry, in any process, shares the
     `requests_per_second` budget (a Prefect global rate limit per registry). `base_url`: None
     for the registry the user's tools use (`crates_url` / `go_proxy_url`: the settings for the
-    registries without a tool configuration)."""
+    registries without a tool configuration). `rank`: then build the marts and score them
+    (`scoring`: the score flow's parameters), as `globallm discover` and the deployment do."""
     if base_url is None:
         base_url = find_registry(ecosystem, crates_url, go_proxy_url)
     target = RegistryTarget(
@@ -150,4 +156,6 @@ def registry_crawl_flow(
     summary.failed.sort()
     registry_store.finish(crawl_id)
     store.checkpoint(db_path)
+    if rank:
+        summary.ranked = build_and_score(db_path, scoring or Scoring(), str(flow_run.get_id()))
     return summary

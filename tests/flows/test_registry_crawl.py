@@ -56,7 +56,7 @@ def test_discover_registries_then_build_shows_the_edges(
     monkeypatch.setenv("PIP_INDEX_URL", f"{server.base}/simple/")
     db = tmp_path / "w.duckdb"
     argv = ["--db", str(db), "discover", "--source", "registries", "--ecosystem", "pypi"]
-    argv += ["--packages", "a", "--depth", "2"]
+    argv += ["--packages", "a", "--depth", "2", "--no-rank"]  # built and scored below
 
     first = runner.invoke(app, argv)
     assert first.exit_code == 0, first.output
@@ -267,7 +267,9 @@ def test_index_credentials_never_reach_parameters_columns_or_messages(
     monkeypatch.setenv("PIP_INDEX_URL", index)
     db = tmp_path / "w.duckdb"
     argv = ["--db", str(db), "discover", "--source", "registries", "--ecosystem", "pypi"]
-    result = runner.invoke(app, [*argv, "--packages", "b", "--packages", "nope", "--depth", "0"])
+    result = runner.invoke(
+        app, [*argv, "--packages", "b", "--packages", "nope", "--depth", "0", "--no-rank"]
+    )
     assert result.exit_code == 1 and "unknown packages: nope" in result.output, result.output
     assert secret not in result.output
     # the index got the credentials, as HTTP auth
