@@ -145,7 +145,7 @@ def _crawl(path: Path, as_of: datetime, max_file_bytes: int, skip_dirs: set[str]
     findings: list[Finding] = []
     manifests: list[ManifestRow] = []
     dependencies: list[DependencyRow] = []
-    package: tuple[str, str] | None = None
+    named: list[tuple[tuple[bool, int, int], str, str]] = []  # (preference, name, ecosystem)
 
     # untracked files count too, but never what a skipped folder (.venv, node_modules) holds
     files = [f for f in git.listed_files(path) if skip_dirs.isdisjoint(f.split("/")[:-1])]
@@ -214,8 +214,13 @@ def _crawl(path: Path, as_of: datetime, max_file_bytes: int, skip_dirs: set[str]
         dependencies += [
             DependencyRow(repo_id=repo_id, manifest_path=rel, **dep.model_dump()) for dep in unique
         ]
-        if parsed.package_name and (package is None or rel.count("/") == 0):
-            package = (parsed.package_name, parsed.ecosystem)
+        findings += [
+            Finding(repo_id=repo_id, path=rel, finding_kind="unread-manifest-value", detail=note)
+            for note in parsed.notes
+        ]
+        if parsed.package_name:
+            named.append((_name_preference(rel, len(named)), parsed.package_name, parsed.ecosystem))
+    package = min(named)[1:] if named else None
 
     history = git.commits(path)
     if not history:
@@ -260,6 +265,18 @@ def _crawl(path: Path, as_of: datetime, max_file_bytes: int, skip_dirs: set[str]
         readme_excerpt=readme_excerpt(path, files),
     )
     return RepoCrawl(repo=repo, manifests=manifests, dependencies=dependencies, findings=findings)
+
+
+# Where a checkout names its package, most authoritative first (setuptools reads setup.cfg's
+# metadata before setup.py's arguments; pyproject.toml's [project] table wins over both)
+NAMING_MANIFESTS = ["pyproject.toml", "setup.cfg", "setup.py", "package.json", "go.mod"]
+
+
+def _name_preference(rel: str, position: int) -> tuple[bool, int, int]:
+    """Top-level manifests before nested ones, then NAMING_MANIFESTS' order, then file order."""
+    kind = PurePosixPath(rel).name
+    rank = NAMING_MANIFESTS.index(kind) if kind in NAMING_MANIFESTS else len(NAMING_MANIFESTS)
+    return ("/" in rel, rank, position)
 
 
 README_EXCERPT_CHARS = 4000  # redundancy embeds at most `redundancy.readme_chars` of it
