@@ -43,9 +43,10 @@ sandbox-tools:
 	    "chromium: the app's browser test skips)"; fi; \
 	fi
 
-lint: $(STAMP)
+lint: $(STAMP)  ## ruff, and the layer contracts of pyproject's [tool.importlinter] (import-linter)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo --no-cache
 
 bench: $(STAMP)  ## benchmarks: print figures, write bench/results/*.json
 	$(BIN)/python bench/score_speed.py

@@ -1,7 +1,7 @@
 """globallm's Streamlit app: the navigation and the shared sidebar (`globallm app`, `make app`).
 
 It reads the warehouse's published snapshot and never writes, so it stays usable while flows
-run. Pages live in app_pages/ (UI only); their data comes from warehouse/app_cache.py.
+run. Pages live in app_pages/ (UI only); their data comes from app_pages/app_cache.py.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from datetime import datetime
 import streamlit as st
 
 import settings as config
-from warehouse import app_cache
+from app_pages import app_cache
 
 PAGES = [
     st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),

@@ -2,7 +2,12 @@
 
 Only entrypoints (the CLI, flow defaults, the app) read it; flows and tasks receive plain
 values. Precedence, highest first: CLI flags (init kwargs), environment (`GLOBALLM_*`, nested
-keys joined with `__`), `./globallm.yaml`, `~/.config/globallm/config.yaml`, defaults.
+keys joined with `__`; then the older names in `LEGACY_ENV`, e.g. GITHUB_API_URL),
+`./globallm.yaml`, `~/.config/globallm/config.yaml`, defaults.
+
+Secrets (GITHUB_TOKEN, GLOBALLM_LLM_API_KEY / OPENAI_API_KEY) are not settings: they stay in
+the environment, read only by the task that uses them (`SECRETS` names them so `config --show`
+can say "set" or "not set" and `config --set` can refuse them).
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from scoring.health import HealthConfig
 from scoring.impact import ImpactConfig
 from scoring.priority import PriorityWeights
 from scoring.redundancy import RedundancyConfig
+from tasks.github.http import TOKEN_ENV, GitHubEndpoint
+from tasks.llm.endpoint import API_KEY_ENV, LlmEndpoint
 
 PROJECT_CONFIG_NAME = "globallm.yaml"
 DEFAULT_DB = Path(".globallm/warehouse.duckdb")
@@ -44,7 +51,7 @@ class FilterSettings(_Section):
 
 
 class UrgencySettings(_Section):
-    """Category multipliers for issue urgency."""
+    """Category multipliers for issue urgency. Read by triage (not yet wired)."""
 
     security: float = 10.0
     bug: float = 5.0
@@ -52,7 +59,8 @@ class UrgencySettings(_Section):
 
 
 class RiskSettings(_Section):
-    """Complexity bounds of the risk levels; above `high_max` is CRITICAL."""
+    """Complexity bounds of the risk levels; above `high_max` is CRITICAL. Read by triage and
+    solve (not yet wired)."""
 
     low_max: int = Field(3, ge=1, le=10)
     medium_max: int = Field(5, ge=1, le=10)
@@ -60,7 +68,8 @@ class RiskSettings(_Section):
 
 
 class BudgetSettings(_Section):
-    """Spending limits."""
+    """Spending limits. `tokens_per_week` is read by the app and `status --dashboard`; the
+    others by the solve loop (not yet wired)."""
 
     tokens_per_repo: int = Field(100_000, ge=0)
     seconds_per_repo: int = Field(3600, ge=0)
@@ -94,12 +103,34 @@ class CrawlSettings(_Section):
     include_environment: bool = True
 
 
-class GitHubSettings(_Section):
-    """The GitHub source's request budget, shared by every process of a crawl."""
+class GitHubSettings(GitHubEndpoint):
+    """GitHub's endpoint (`api_url`, `graphql_url` (empty: beside `api_url`), `timeout_s` and
+    the retry and wait limits: tasks/github/http.py's defaults, github.com), the request budget
+    shared by every process of a crawl, and what `globallm run` crawls. The token is
+    GITHUB_TOKEN, environment only."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
 
     requests_per_second: float = Field(10.0, ge=0)  # 0: unpaced
     # languages `globallm run` discovers (incrementally after the first discovery)
     languages: list[str] = Field(default_factory=lambda: ["python"])
+    max_issues: int = Field(5, ge=1)  # open issues `globallm run` reads per repository
+
+    def endpoint(self) -> GitHubEndpoint:
+        """The endpoint part, the value flows pass to GitHub tasks."""
+        return GitHubEndpoint(**self.model_dump(include=set(GitHubEndpoint.model_fields)))
+
+
+class LlmSettings(LlmEndpoint):
+    """The OpenAI-compatible endpoint `globallm fix` asks (tasks/llm/client.py's defaults): no
+    `base_url` and no API key means no LLM. The key is GLOBALLM_LLM_API_KEY or OPENAI_API_KEY,
+    environment only."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+
+    def endpoint(self) -> LlmEndpoint:
+        """The value `globallm fix` passes to the fix flow."""
+        return LlmEndpoint(**self.model_dump(include=set(LlmEndpoint.model_fields)))
 
 
 class RegistrySettings(_Section):
@@ -132,6 +163,7 @@ class Settings(BaseSettings):
     budgets: BudgetSettings = BudgetSettings()
     crawl: CrawlSettings = CrawlSettings()
     github: GitHubSettings = GitHubSettings()
+    llm: LlmSettings = LlmSettings()
     redundancy: RedundancyConfig = RedundancyConfig()
     registries: RegistrySettings = RegistrySettings()
 
@@ -145,6 +177,55 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return tuple(source for _, source in named_sources(settings_cls, init_settings))
+
+
+# Environment names older than this model, still honoured below GLOBALLM_<SECTION>__<KEY>
+# (the first one set wins); `config --show` names the one that gave a value.
+LEGACY_ENV: dict[str, tuple[str, str]] = {
+    "GITHUB_API_URL": ("github", "api_url"),
+    "GITHUB_GRAPHQL_URL": ("github", "graphql_url"),
+    "GLOBALLM_LLM_BASE_URL": ("llm", "base_url"),
+    "OPENAI_BASE_URL": ("llm", "base_url"),
+    "GLOBALLM_LLM_MODEL": ("llm", "model"),
+}
+
+# Secrets: environment only, never a setting, a file, a flow parameter or a shown value.
+SECRETS: dict[str, tuple[str, ...]] = {
+    "github.token": (TOKEN_ENV,),
+    "llm.api_key": API_KEY_ENV,
+}
+
+
+class LegacyEnvSource(PydanticBaseSettingsSource):
+    """The `LEGACY_ENV` variables as nested settings (empty values ignored)."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def origins(self) -> dict[str, str]:
+        """Dotted key -> the variable that gives it."""
+        found: dict[str, str] = {}
+        for name, (section, key) in LEGACY_ENV.items():
+            if os.environ.get(name, "").strip():
+                found.setdefault(f"{section}.{key}", name)
+        return found
+
+    def __call__(self) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for dotted, name in self.origins().items():
+            section, key = dotted.split(".")
+            data.setdefault(section, {})[key] = os.environ[name].strip()
+        return data
+
+
+def secret_rows() -> list[tuple[str, str, str]]:
+    """(key, "set" or "not set", origin) per secret; the value itself is never read out."""
+    rows = []
+    for key, names in SECRETS.items():
+        given = next((n for n in names if os.environ.get(n, "").strip()), None)
+        origin = f"env {given}" if given else f"environment only ({' or '.join(names)})"
+        rows.append((key, "set" if given else "not set", origin))
+    return rows
 
 
 def project_config_path() -> Path:
@@ -173,6 +254,7 @@ def named_sources(
     return [
         ("cli", init_settings),
         ("env", EnvSettingsSource(settings_cls)),
+        ("env", LegacyEnvSource(settings_cls)),
         (f"./{PROJECT_CONFIG_NAME}", YamlConfigSettingsSource(settings_cls, project_config_path())),
         (_tilde(user_config_path()), YamlConfigSettingsSource(settings_cls, user_config_path())),
     ]
@@ -212,12 +294,20 @@ def explain(cli_overrides: dict[str, Any] | None = None) -> list[tuple[str, Any,
     effective = _flatten(load_settings(**overrides).model_dump(mode="json"))
     layers = [("cli", _flatten(overrides))]
     for label, source in named_sources(Settings, _NoSource(Settings))[1:]:
-        layers.append((label, _flatten(source())))
+        if isinstance(source, LegacyEnvSource):
+            layers += [(f"env {name}", {key: True}) for key, name in source.origins().items()]
+        else:
+            layers.append((label, _flatten(source())))
     rows = []
     for key, value in effective.items():
         origin = next((label for label, layer in layers if key in layer), "default")
         rows.append((key, value, origin))
-    return rows
+    origins = {key: origin for key, _, origin in rows}
+    if origins["github.graphql_url"] == "default" != origins["github.api_url"]:
+        rows = [
+            (k, v, "beside github.api_url" if k == "github.graphql_url" else o) for k, v, o in rows
+        ]
+    return rows + secret_rows()
 
 
 class _NoSource(PydanticBaseSettingsSource):
@@ -258,6 +348,12 @@ def set_project_value(assignment: str, path: Path | None = None) -> tuple[str, A
     if "=" not in assignment:
         raise ConfigKeyError(f"expected KEY=VALUE, got {assignment!r}")
     key, raw = (part.strip() for part in assignment.split("=", 1))
+    if key in SECRETS:
+        names = " or ".join(SECRETS[key])
+        raise ConfigKeyError(
+            f"{key} is a secret: set {names} in the environment; secrets are never written "
+            "to a configuration file"
+        )
     parts = key.split(".")
     _check_key(parts)
     target = path or project_config_path()

@@ -11,8 +11,8 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from warehouse import app_cache
-from warehouse import run_queries as runs_q
+from app_pages import app_cache
+from warehouse.readers import run_queries as runs_q
 
 RUNS_SHOWN = 200
 # One colour per change state, so a glance at the burndown tells good news from bad.

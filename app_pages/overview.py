@@ -6,7 +6,8 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from warehouse import app_cache, queries
+from app_pages import app_cache
+from warehouse.readers import queries
 
 TREND_DAYS = 90
 

@@ -8,7 +8,8 @@ import zlib
 import polars as pl
 import streamlit as st
 
-from warehouse import app_cache, priority_queries
+from app_pages import app_cache
+from warehouse.readers import priority_queries
 
 PAGE_SIZE = 50
 COMPONENTS = ("priority", "health", "impact", "solvability", "urgency", "redundancy")

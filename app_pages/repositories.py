@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from warehouse import app_cache, graph_queries
+from app_pages import app_cache
+from warehouse.readers import graph_queries
 
 SCATTER_CAP = 5000
 EDGE_CAP = 50

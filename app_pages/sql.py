@@ -8,7 +8,8 @@ from __future__ import annotations
 import duckdb
 import streamlit as st
 
-from warehouse import adhoc, app_cache
+from app_pages import app_cache
+from warehouse.readers import adhoc
 
 EXAMPLE = """\
 SELECT rank, kind, name, language, round(priority, 3) AS priority

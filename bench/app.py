@@ -1,7 +1,7 @@
 """Benchmark the Streamlit app's pages on a large warehouse: p50/p95 of every page's queries.
 
 Builds a warehouse of --repos synthetic repositories (default 100,000) and --issues GitHub issues
-(default 1,000,000), seeded, landed through `warehouse.store.land` as the sources land theirs:
+(default 1,000,000), seeded, landed through `warehouse.io.store.land` as the sources land theirs:
 repositories with manifests and 3-5 declared dependencies each on a Zipf-popular package pool
 (about a third of the repositories publish a package, so repositories depend on each other), an
 installed environment whose distributions require more popular ones, issues spread over the
@@ -12,7 +12,7 @@ snapshot the app reads is published.
 
 Then every page is rendered with Streamlit's AppTest, --renders times (plus the interactions
 the page offers), with the query cache cleared before each render so that the queries really
-run. Each query is timed by wrapping `warehouse.app_cache._run` in this process only. Reported
+run. Each query is timed by wrapping `app_pages.app_cache._run` in this process only. Reported
 per page: p50/p95 of each query, of the page's summed query time per render, and of the whole
 render. Goal: p95 <= 300 ms per page. Writes bench/results/app.json.
 
@@ -37,7 +37,7 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 import duckdb
 
-from warehouse import snapshot
+from warehouse.io import snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -67,7 +67,7 @@ def build(db: Path) -> dict[str, Any]:
     from prefect.settings import get_current_settings
 
     from flows.build import build_flow
-    from flows.heartbeats import heartbeats_off_when_embedded
+    from flows.runtime.heartbeats import heartbeats_off_when_embedded
     from flows.score import score_flow
 
     figures: dict[str, Any] = {}

@@ -1,4 +1,4 @@
-"""Synthetic sources and ledger history for bench/app.py, landed through warehouse.store.land.
+"""Synthetic sources and ledger history for bench/app.py, landed through warehouse.io.store.land.
 
 Repositories with manifests and 3-5 declared dependencies each on a Zipf-popular package pool
 (about a third publish a package, so repositories depend on each other), an installed
@@ -42,7 +42,7 @@ ISSUE_KINDS = [
 ASSOCIATIONS = ["NONE", "CONTRIBUTOR", "MEMBER", "OWNER", "FIRST_TIME_CONTRIBUTOR"]
 
 
-# --- synthetic sources, landed through warehouse.store.land ----------------------------------
+# --- synthetic sources, landed through warehouse.io.store.land ----------------------------------
 
 
 def zipf_ranks(rng: np.random.Generator, size: int, pool: int) -> np.ndarray:

@@ -1,5 +1,5 @@
 """Fill a warehouse for bench/app.py: the synthetic sources and ledger, landed in chunks through
-warehouse.store.land, with the time each part took."""
+warehouse.io.store.land, with the time each part took."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import duckdb
 
 from bench.app_data import CHUNK, Synthetic
 from bench.app_ledger import Ledger
-from warehouse import store
+from warehouse.io import store
 
 # --- landing and building ----------------------------------------------------------------------
 

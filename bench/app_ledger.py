@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from bench.app_data import WORDS, Synthetic
-from warehouse.tables import LEDGER_TABLES
+from warehouse.io.tables import LEDGER_TABLES
 
 # --- a ledger with history: daily pipelines, campaigns, LLM fixes -----------------------------
 

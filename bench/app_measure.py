@@ -1,6 +1,6 @@
 """Render bench/app.py's pages with Streamlit's AppTest and time every query they run.
 
-Each query is timed by wrapping `warehouse.app_cache._run` in this process only; the query cache
+Each query is timed by wrapping `app_pages.app_cache._run` in this process only; the query cache
 is cleared before each render so that the queries really run.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from warehouse import snapshot
+from warehouse.io import snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,7 +32,7 @@ class QueryTimer:
     @contextmanager
     def installed(self) -> Iterator[QueryTimer]:
         """The wrapper in place for the `with` block; the cached function is put back after."""
-        from warehouse import app_cache
+        from app_pages import app_cache
 
         cached = app_cache._run
         calls = self.calls
@@ -180,7 +180,7 @@ def interactions(known: dict[str, Any]) -> dict[str, list[tuple[str, list[Step]]
 
 def render(at: Any, timer: QueryTimer) -> dict[str, Any]:
     """One run of the app with an empty query cache: the render and each query, timed."""
-    from warehouse import app_cache
+    from app_pages import app_cache
 
     app_cache.clear()
     timer.take()

@@ -38,16 +38,15 @@ from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 
 import flows.campaign as campaign_module  # noqa: E402
 import flows.campaign_repository as repository_module  # noqa: E402
-import tasks.git as git_module  # noqa: E402
-import tasks.sandbox as sandbox_module  # noqa: E402
+import tasks.campaign.sandbox as sandbox_module  # noqa: E402
 from bench.machine import machine  # noqa: E402
 from flows.campaign import campaign_run_flow  # noqa: E402
 from flows.campaign_repository import CampaignPolicy  # noqa: E402
-from flows.heartbeats import heartbeats_off_when_embedded  # noqa: E402
-from flows.ledger_hooks import record_state  # noqa: E402
+from flows.runtime.heartbeats import heartbeats_off_when_embedded  # noqa: E402
+from flows.runtime.ledger_hooks import record_state  # noqa: E402
 from settings import CrawlSettings  # noqa: E402
 from tests.campaign_repos import make_campaign_repo  # noqa: E402
-from warehouse import store  # noqa: E402
+from warehouse.io import store  # noqa: E402
 
 IMPORT_S = time.perf_counter() - _IMPORT_STARTED
 
@@ -59,10 +58,18 @@ HOOK_ATTRS = ("on_running", "on_completion", "on_failure", "on_crashed", "on_can
 # Tasks the flows call directly, as (calling module, name): timed as called through Prefect
 # ("<name>.call") and as the plain function ("<name>.work").
 PLAN_TASKS = ["record_plan_items", "write_plan_file", "load_plan"]
-GIT_TASKS = ["prepare_base", "guard_branch", "apply_batch", "publish_local", "merge_local"]
+GIT_TASKS = [
+    "prepare_base",
+    "guard_branch",
+    "apply_batch",
+    "publish_local",
+    "merge_local",
+    "remove_worktree",
+]
 LEDGER_TASKS = ["record_change", "count_changes"]
+SUITE_TASKS = ["run_suite_task", "rerun_failures_task"]  # their work is the suites (timed apart)
 CALLED_TASKS = [(campaign_module, n) for n in PLAN_TASKS] + [
-    (repository_module, n) for n in GIT_TASKS + LEDGER_TASKS
+    (repository_module, n) for n in GIT_TASKS + LEDGER_TASKS + SUITE_TASKS
 ]
 
 
@@ -166,7 +173,7 @@ def instrument(probe: Probe) -> None:
     """Install the timing wrappers in this process (once); project files are not touched."""
     module = campaign_module
     module._plan = probe.wrap("plan", module._plan)
-    module.find_repositories = probe.wrap("find_repositories", module.find_repositories)
+    module.list_repositories.fn = probe.wrap("find_repositories", module.list_repositories.fn)
     module.plan_repository.fn = probe.wrap("plan_repository.work", module.plan_repository.fn)
     for module, name in CALLED_TASKS:
         task = getattr(module, name)
@@ -177,14 +184,9 @@ def instrument(probe: Probe) -> None:
     campaign_module.repository_flow = probe.wrap(
         "repository_flow.call", repository_flow, repo_of=lambda kw: Path(kw["repo_path"]).name
     )
-    suite = probe.wrap_suite(sandbox_module.run_suite)
-    repository_module.run_suite = suite
-    sandbox_module.run_suite = suite  # rerun_failures calls it through its own module
-    sandbox_module._execute = probe.wrap_execute(sandbox_module._execute)
-    # only the subflow's own calls: tasks.git calls remove_worktree too, inside the timed tasks
-    git_view = types.SimpleNamespace(**vars(git_module))
-    git_view.remove_worktree = probe.wrap("remove_worktree", git_module.remove_worktree)
-    repository_module.git = git_view
+    # the suite tasks and rerun_failures call run_suite through its own module
+    sandbox_module.run_suite = probe.wrap_suite(sandbox_module.run_suite)
+    sandbox_module.execute = probe.wrap_execute(sandbox_module.execute)
     repository_module._ROLLOUT = TimedLock(repository_module._ROLLOUT, probe)
     hook_flows(repository_flow, probe)
 
@@ -357,15 +359,16 @@ def analyse(c: int, probe: Probe, marks: dict, ledger: dict) -> dict:
         "Prefect subflow runs (call - body - ledger hooks)": repo_call_s
         - total("repository_flow.body")
         - subflow_hooks,
-        "Prefect task runs (call - work)": sum(prefect[n] for n in GIT_TASKS + LEDGER_TASKS),
+        "Prefect task runs (call - work)": sum(
+            prefect[n] for n in GIT_TASKS + LEDGER_TASKS + SUITE_TASKS
+        ),
         "ledger hooks of the subflows (RUNNING, COMPLETED)": subflow_hooks,
         "ledger writes (record-change, count-changes)": sum(
             total(f"{n}.work") for n in LEDGER_TASKS
         ),
         "git (base, worktrees, apply+format+commit, push, merge)": sum(
             total(f"{n}.work") for n in GIT_TASKS
-        )
-        + total("remove_worktree"),
+        ),
         "sandbox bookkeeping (scratch dir, junit/coverage read)": sum(
             s["end"] - s["start"] - s["duration_s"] for s in suites
         ),

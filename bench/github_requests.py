@@ -22,9 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tasks.github import crawl_issues, discover_repositories, refresh_health  # noqa: E402
-from tasks.github_discovery import LANGUAGES  # noqa: E402
-from tasks.github_graphql import GitHubTiming  # noqa: E402
+from tasks.github.crawl import crawl_issues, discover_repositories, refresh_health  # noqa: E402
+from tasks.github.discovery import LANGUAGES  # noqa: E402
+from tasks.github.graphql import GitHubTiming  # noqa: E402
+from tasks.github.http import GitHubEndpoint  # noqa: E402
 from tests.fakes.github_data import GitHubData  # noqa: E402
 from tests.fakes.github_server import load_schema  # noqa: E402
 
@@ -36,10 +37,14 @@ TIMING = GitHubTiming(backoff_s=0.01, max_backoff_s=0.05, requests_per_s=0)
 def crawl(fake: GitHubData, db: Path, max_issues: int) -> dict:
     """The github-crawl flow's three steps (as its tasks' bodies, without Prefect)."""
     steps, started = {}, time.perf_counter()
+    at = GitHubEndpoint(api_url=fake.base_url, graphql_url=fake.graphql_url)
     for name, step in (
-        ("discovery", lambda: discover_repositories.fn(db, list(LANGUAGES), 1000, timing=TIMING)),
-        ("health", lambda: refresh_health.fn(db, 1000, 24.0, timing=TIMING)),
-        ("issues", lambda: crawl_issues.fn(db, None, max_issues, 1000, timing=TIMING)),
+        (
+            "discovery",
+            lambda: discover_repositories.fn(db, list(LANGUAGES), 1000, timing=TIMING, endpoint=at),
+        ),
+        ("health", lambda: refresh_health.fn(db, 1000, 24.0, timing=TIMING, endpoint=at)),
+        ("issues", lambda: crawl_issues.fn(db, None, max_issues, 1000, timing=TIMING, endpoint=at)),
     ):
         before_requests, before_points = fake.graphql_requests, fake.points_used
         result = step()
@@ -61,15 +66,14 @@ def main() -> None:
     args = parser.parse_args()
     repos = args.repositories
     with GitHubData(TOKEN, load_schema()) as fake, tempfile.TemporaryDirectory() as tmp:
-        os.environ.update(
-            GITHUB_TOKEN=TOKEN, GITHUB_API_URL=fake.base_url, GITHUB_GRAPHQL_URL=fake.graphql_url
-        )
+        os.environ["GITHUB_TOKEN"] = TOKEN  # the tasks read it; the endpoint is a value
         fake.populate(repos, args.issues)
         db = Path(tmp) / "bench.duckdb"
         first = crawl(fake, db, max_issues=50)
         again = crawl(fake, db, max_issues=50)
         before_requests, before_points = fake.graphql_requests, fake.points_used
-        refreshed = refresh_health.fn(db, 1000, 0.0, timing=TIMING)
+        at = GitHubEndpoint(api_url=fake.base_url, graphql_url=fake.graphql_url)
+        refreshed = refresh_health.fn(db, 1000, 0.0, timing=TIMING, endpoint=at)
         health = {
             "repositories": refreshed.repositories,
             "requests": fake.graphql_requests - before_requests,

@@ -74,7 +74,7 @@ def environment_graph() -> tuple[pl.DataFrame, pl.DataFrame]:
     """The running interpreter's distributions and their requirement edges."""
     from packaging.utils import canonicalize_name
 
-    from tasks.python_env import read_environment
+    from tasks.local.python_env import read_environment
 
     snapshot = read_environment.fn()
     pid = lambda name: f"pkg:pypi/{canonicalize_name(name)}"  # noqa: E731
@@ -117,7 +117,7 @@ def worker(stage: str, db: Path, config: ImpactConfig) -> dict:
             "betweenness_samples": int(scores.get_column("betweenness_samples")[0]),
         }
     elif stage == "dbt":
-        from tasks.dbt import invoke
+        from tasks.dbt.build import invoke
 
         variables = {k: "{}" for k in ("health_json", "priority_json")}
         variables["impact_json"] = config.model_dump_json()

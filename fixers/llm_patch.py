@@ -1,7 +1,7 @@
 """The LLM path's pure half: read a model's search/replace answer and apply it to one file.
 
 The model proposes edits as strict JSON (prompts/llm_patch.j2); nothing here talks to a model
-(tasks/llm.py does, and the task layer puts the answer into the recipe's options). An edit is
+(tasks/llm/client.py does, and the task layer puts the answer into the recipe's options). An edit is
 trusted only when its `search` text occurs exactly once in the file as the previous edits
 left it: zero matches means the model misremembered the file, several mean the edit is
 ambiguous, and either way guessing would change the wrong code, so the whole file FAILS.

@@ -7,8 +7,8 @@ from pathlib import Path
 from prefect import flow
 from pydantic import BaseModel
 
-from flows.ledger_hooks import LEDGER_HOOKS
-from tasks.dbt import dbt_build
+from flows.runtime.ledger_hooks import LEDGER_HOOKS
+from tasks.dbt.build import dbt_build
 
 # Models tagged `scoring` (and what depends on them) belong to the score flow.
 SCORING_SELECTOR = "tag:scoring+"

@@ -14,13 +14,13 @@ from pydantic import BaseModel
 from fixers.lifecycle import FINAL_STATES
 from fixers.plan import PlanItem
 from flows.campaign_repository import CampaignPolicy, repository_flow
-from flows.heartbeats import call_subflow
-from flows.ledger_hooks import LEDGER_HOOKS
+from flows.runtime.heartbeats import call_subflow
+from flows.runtime.ledger_hooks import LEDGER_HOOKS
 from settings import DEFAULT_DB, CrawlSettings
-from tasks.ledger import load_plan, record_plan_items
-from tasks.local_repos import find_repositories
+from tasks.campaign.recipes import plan_repository, write_plan_file
+from tasks.local.repos import list_repositories
 from tasks.progress import progress_steps
-from tasks.recipes import plan_repository, write_plan_file
+from tasks.store.ledger import load_plan, record_plan_items
 
 
 class CampaignSpec(BaseModel):
@@ -50,7 +50,7 @@ class CampaignSummary(BaseModel):
 
 
 def _plan(db_path: Path, run_id: str, spec: CampaignSpec) -> PlanSummary:
-    repos = find_repositories([p.resolve() for p in spec.paths], spec.skip_dirs)
+    repos = list_repositories(spec.paths, spec.skip_dirs)
     futures = [
         plan_repository.submit(r, spec.recipe, spec.options, run_id, spec.skip_dirs) for r in repos
     ]

@@ -16,20 +16,17 @@ from fixers.lifecycle import Change, ChangeState, Next, RolloutLimits, next_stat
 from fixers.plan import Batch, PlanItem, make_batches
 from fixers.pr_body import render_pr_body
 from fixers.verification import SuiteSummary, Verification
-from flows.ledger_hooks import LEDGER_HOOKS
-from flows.once import once
-from tasks import git
-from tasks.ledger import count_changes, record_change
-from tasks.pulls import (
-    ProviderError,
-    auto_merge_github,
-    merge_local,
-    publish_github,
-    publish_local,
-)
-from tasks.recipes import AppliedBatch, apply_batch
-from tasks.repo_state import Base, guard_branch, prepare_base
-from tasks.sandbox import Limits, rerun_failures, run_suite
+from flows.runtime.ledger_hooks import LEDGER_HOOKS
+from flows.runtime.once import once
+from tasks.campaign.recipes import AppliedBatch, apply_batch
+from tasks.campaign.repo_state import Base, guard_branch, prepare_base, remove_worktree
+from tasks.campaign.sandbox import Limits, SuiteResult, rerun_failures_task, run_suite_task
+from tasks.github.http import GitHubEndpoint
+from tasks.local.git import GitError
+from tasks.pulls.github import auto_merge_github, publish_github
+from tasks.pulls.local import merge_local, publish_local
+from tasks.pulls.provider import ProviderError
+from tasks.store.ledger import count_changes, record_change
 
 # Roll-out limits are counted in the ledger; one campaign's repositories share this process.
 _ROLLOUT = threading.Lock()
@@ -46,6 +43,7 @@ class CampaignPolicy(BaseModel):
     limits: Limits = Limits()
     dry_run: bool = False
     provider: Literal["local", "github"] = "local"
+    github: GitHubEndpoint = GitHubEndpoint()  # where the github provider opens pull requests
     python: str | None = None  # runs the targets' suites (needs pytest, pytest-cov); ours if None
 
 
@@ -64,8 +62,8 @@ def repository_flow(
 ) -> dict[str, int]:
     """Every pending batch of one repository through the pipeline; the states reached."""
     base = prepare_base(repo_path, worktree_root / "baseline")
-    before = _summary(run_suite(worktree_root / "baseline", policy.limits, policy.python))
-    git.remove_worktree(repo_path, worktree_root / "baseline")
+    before = run_suite_task(worktree_root / "baseline", policy.limits, policy.python).summary()
+    remove_worktree(repo_path, worktree_root / "baseline")
     batches = make_batches(
         items, policy.batch_size, policy.max_lines, policy.group_by, base.codeowners
     )
@@ -100,7 +98,7 @@ def repository_flow(
             before,
             policy,
         )
-        git.remove_worktree(repo_path, worktree)
+        remove_worktree(repo_path, worktree)
         states[change.state] += 1
     return dict(states)
 
@@ -118,32 +116,15 @@ def _propose(
     policy: CampaignPolicy,
 ) -> Change:
     """Apply, verify, gate and publish one batch; record the change in every case."""
-    try:
-        applied = apply_batch(
-            repo_path,
-            worktree,
-            change.branch,
-            change.base_sha,
-            batch,
-            recipe,
-            options,
-            change.run_id,
-        )
-    except git.GitError as error:  # one batch git refuses never stops the repository's others
-        applied = AppliedBatch(
-            branch=change.branch, base_sha=change.base_sha, commit_sha=None, error=str(error)
-        )
+    applied = _apply(repo_path, worktree, change, batch, recipe, options)
     if applied.commit_sha is None:
         failed = change.model_copy(
             update={"state": ChangeState.FAILED, "gate_reasons": [applied.error or "no change"]}
         )
         record_change(db_path, failed.model_dump(), None, batch.items, applied.error)
         return failed
-    after_result = run_suite(worktree, policy.limits, policy.python)
-    flaky = []
-    if after_result.failed_names:  # failures and errors alike get one rerun to spot flakes
-        flaky = rerun_failures(worktree, after_result, policy.limits, policy.python)
-    verification = Verification.compare(change.change_id, before, _summary(after_result), flaky)
+    after_result, flaky = _verify(worktree, policy)
+    verification = Verification.compare(change.change_id, before, after_result.summary(), flaky)
     facts = verification.facts([i.confidence for i in batch.items], [i.risk for i in batch.items])
     decision = decide(policy.merge, facts)
     body = render_pr_body(
@@ -173,6 +154,38 @@ def _propose(
         )
 
 
+def _apply(
+    repo_path: Path, worktree: Path, change: Change, batch: Batch, recipe: str, options: dict
+) -> AppliedBatch:
+    """The batch's commit on its branch, or why there is none: one batch git refuses becomes a
+    failed change and never stops the repository's other batches."""
+    try:
+        return apply_batch(
+            repo_path,
+            worktree,
+            change.branch,
+            change.base_sha,
+            batch,
+            recipe,
+            options,
+            change.run_id,
+        )
+    except GitError as error:
+        return AppliedBatch(
+            branch=change.branch, base_sha=change.base_sha, commit_sha=None, error=str(error)
+        )
+
+
+def _verify(worktree: Path, policy: CampaignPolicy) -> tuple[SuiteResult, list[str]]:
+    """The suite after the change, and the flaky names among its failures: failures and errors
+    alike get one rerun, so a flake is not blamed on the change."""
+    after_result = run_suite_task(worktree, policy.limits, policy.python)
+    flaky = []
+    if after_result.failed_names:
+        flaky = rerun_failures_task(worktree, after_result, policy.limits, policy.python)
+    return after_result, flaky
+
+
 def _publish(
     db_path: Path,
     repo_path: Path,
@@ -195,7 +208,9 @@ def _publish(
     detail = step.why
     try:
         if step.publish and policy.provider == "github":
-            return _publish_github(db_path, repo_path, change, batch, verification, step)
+            return _publish_github(
+                db_path, repo_path, change, batch, verification, step, policy.github
+            )
         key = f"globallm/{change.change_id}/{change.commit_sha}"
         if step.publish:
             change.pr_url = publish_local(repo_path, change.branch).url
@@ -225,6 +240,7 @@ def _publish_github(
     batch: Batch,
     verification: Verification,
     step: Next,
+    github: GitHubEndpoint,
 ) -> Change:
     """Open the pull request on GitHub; where the gate passed, GitHub merges it once the
     required checks pass (auto-merge), so the change stays OPEN until then."""
@@ -240,11 +256,13 @@ def _publish_github(
                 f"{change.generated_by}: {change.batch_key}",
                 change.pr_body or "",
                 batch.owners,
+                github,
             ),
         )
         change.pr_url = pull.url
         if step.merge:
-            detail = once(f"{key}/auto-merge-github", lambda: auto_merge_github(pull.node_id))
+            merge = lambda: auto_merge_github(pull.node_id, github)  # noqa: E731
+            detail = once(f"{key}/auto-merge-github", merge)
         change.state = ChangeState.OPEN
     except ProviderError as error:
         change.state, detail = ChangeState.FAILED, str(error)
@@ -271,13 +289,4 @@ def _new_change(
         base_sha=base.sha,
         plan_item_id=batch.items[0].plan_item_id,
         generated_by=generated_by,
-    )
-
-
-def _summary(result) -> SuiteSummary:
-    return SuiteSummary.model_validate(
-        {
-            **result.model_dump(),
-            "isolation": str(getattr(result.isolation, "value", result.isolation)),
-        }
     )

@@ -10,12 +10,15 @@ from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import BaseModel
 
-from flows.ledger_hooks import LEDGER_HOOKS
-from tasks.landing import count_rows, land_crawl_failure, land_environment, land_repository
-from tasks.local_repos import crawl_repository, find_repositories
+from flows.runtime.ledger_hooks import LEDGER_HOOKS
+from settings import CrawlSettings
+from tasks.local.python_env import read_environment
+from tasks.local.repos import crawl_repository, list_repositories
 from tasks.progress import progress_steps
-from tasks.python_env import read_environment
-from warehouse.tables import RAW_TABLES
+from tasks.store.landing import count_rows, land_crawl_failure, land_environment, land_repository
+from warehouse.io.tables import RAW_TABLES
+
+_CRAWL = CrawlSettings()  # the settings' defaults, one place
 
 
 class CrawlSummary(BaseModel):
@@ -36,13 +39,13 @@ def crawl_flow(
     db_path: Path,
     paths: list[Path],
     skip_dirs: list[str],
-    max_file_bytes: int = 2_000_000,
-    include_environment: bool = True,
+    max_file_bytes: int = _CRAWL.max_file_bytes,
+    include_environment: bool = _CRAWL.include_environment,
     parent_run_id: str | None = None,
 ) -> CrawlSummary:
     """Find every repository under `paths`, crawl each in parallel, land each as it finishes."""
     as_of = datetime.now(UTC)
-    repos = find_repositories([p.resolve() for p in paths], skip_dirs)
+    repos = list_repositories(paths, skip_dirs)
     futures = {
         crawl_repository.submit(path, as_of, max_file_bytes, skip_dirs): path for path in repos
     }

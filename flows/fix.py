@@ -11,11 +11,12 @@ from prefect.runtime import flow_run
 from pydantic import BaseModel
 
 from flows.campaign_repository import CampaignPolicy, repository_flow
-from flows.heartbeats import call_subflow
-from flows.ledger_hooks import LEDGER_HOOKS
-from tasks.ledger import record_llm_calls, record_plan_items
-from tasks.llm_fix import IssueSpec, propose_edits
-from tasks.recipes import PlanScope, plan_repository
+from flows.runtime.heartbeats import call_subflow
+from flows.runtime.ledger_hooks import LEDGER_HOOKS
+from tasks.campaign.recipes import PlanScope, plan_repository
+from tasks.llm.client import LlmEndpoint
+from tasks.llm.fix import IssueSpec, propose_edits
+from tasks.store.ledger import record_llm_calls, record_plan_items
 
 RECIPE = "llm-patch"
 
@@ -38,10 +39,12 @@ def fix_flow(
     files: list[str],
     runs_dir: Path,
     policy: CampaignPolicy,
+    llm: LlmEndpoint | None = None,
 ) -> FixSummary:
-    """Propose edits for the issue in `files`, plan them, then verify, gate and propose."""
+    """Propose edits for the issue in `files` (asking the model `llm` names; with no base URL
+    and no API key, nothing is asked), plan them, then verify, gate and propose."""
     run_id = str(flow_run.get_id())
-    proposal = propose_edits(repo_path, files, issue, run_id)
+    proposal = propose_edits(repo_path, files, issue, run_id, llm)
     record_llm_calls(db_path, proposal.calls)
     options = {"issue_title": issue.title, "issue_body": issue.body, "answer": proposal.answer}
     scope = PlanScope(files=files, source=issue.url, keep_skipped=True, failures=proposal.problems)

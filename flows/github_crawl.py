@@ -11,20 +11,21 @@ from typing import Any
 
 from prefect import flow
 from prefect.runtime import flow_run
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
-from flows.ledger_hooks import LEDGER_HOOKS
+from flows.runtime.ledger_hooks import LEDGER_HOOKS
 from flows.score import Ranked, Scoring, build_and_score
-from tasks.github import (
+from settings import FilterSettings, GitHubSettings
+from tasks.github.crawl import (
     GitHubCrawl,
     crawl_issues,
     discover_repositories,
     refresh_health,
     repo_dependents,
 )
-from tasks.github_discovery import LANGUAGES
-from tasks.github_graphql import GitHubTiming
-from tasks.github_limits import ensure_rate_limit
+from tasks.github.graphql import GitHubTiming
+from tasks.github.http import GitHubEndpoint
+from tasks.http.rate_limit import ensure_rate_limit
 
 
 class GitHubSummary(BaseModel):
@@ -43,60 +44,76 @@ class GitHubSummary(BaseModel):
         return sum(p.usage.points for p in (self.discovery, self.health, self.issues) if p)
 
 
+_GITHUB, _FILTER = GitHubSettings(), FilterSettings()  # the settings' defaults, one place
+
+
+class GitHubCrawlParams(BaseModel):
+    """What a GitHub crawl reads, where and how fast; every default is the settings' default
+    (`github.*`, `filter.*`). No secret: the token stays in the environment."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    endpoint: GitHubEndpoint = _GITHUB.endpoint()
+    languages: list[str] = _GITHUB.languages
+    min_stars: int = _FILTER.min_stars
+    min_dependents: int = _FILTER.min_dependents
+    max_issues: int = _GITHUB.max_issues
+    requests_per_second: float = _GITHUB.requests_per_second
+    discover: bool = True
+    health: bool = True
+    issues: bool = True
+    limit: int | None = None
+    health_max_age_h: float = 24.0
+    rank: bool = False  # then build and score the marts (the pipeline builds after its crawls)
+    scoring: Scoring = Scoring()
+
+
 @flow(name="github-crawl", **LEDGER_HOOKS)
 def github_crawl_flow(
     db_path: Path,
-    languages: list[str] | None = None,
-    min_stars: int = 1000,
-    min_dependents: int = 100,
-    max_issues: int = 5,
-    discover: bool = True,
-    health: bool = True,
-    issues: bool = True,
-    limit: int | None = None,
-    health_max_age_h: float = 24.0,
-    requests_per_second: float = 10.0,
+    params: GitHubCrawlParams | None = None,
     timing: dict[str, Any] | None = None,
     parent_run_id: str | None = None,
-    rank: bool = False,
-    scoring: Scoring | None = None,
 ) -> GitHubSummary:
     """Discover repositories above `min_stars` (only those pushed since the last discovery
     when there was one), refresh the health of known repositories not read for
     `health_max_age_h` hours, then crawl their issues (only what changed, once crawled).
     Known repositories are refreshed when stars > min_stars OR dependents > min_dependents.
     Every request, in any process, shares the `requests_per_second` budget (`timing` can
-    override it, e.g. 0 in tests). `rank`: then build the marts and score them (`scoring`:
-    the score flow's parameters), as `globallm discover` and the deployment do; the pipeline
-    builds after all its crawls instead."""
-    tuned = _paced(requests_per_second, timing)
+    override it and the endpoint's patience, e.g. tiny waits in tests). `rank`: then build the
+    marts and score them (`scoring`), as `globallm discover` and the deployment do; the
+    pipeline builds after all its crawls instead."""
+    p = params or GitHubCrawlParams()
+    tuned = _paced(p.requests_per_second, p.endpoint, timing)
     summary = GitHubSummary()
-    if discover:
+    if p.discover:
         summary.discovery = discover_repositories(
-            db_path, list(languages or LANGUAGES), min_stars, limit, timing=tuned
+            db_path, list(p.languages), p.min_stars, p.limit, timing=tuned, endpoint=p.endpoint
         )
-    dependents = repo_dependents(db_path) if health or issues else {}
-    if health:
+    dependents = repo_dependents(db_path) if p.health or p.issues else {}
+    if p.health:
         summary.health = refresh_health(
             db_path,
-            min_stars,
-            health_max_age_h,
+            p.min_stars,
+            p.health_max_age_h,
             timing=tuned,
-            min_dependents=min_dependents,
+            min_dependents=p.min_dependents,
             dependents=dependents,
+            endpoint=p.endpoint,
         )
-    if issues:
+    if p.issues:
         summary.issues = crawl_issues(
             db_path,
             None,
-            max_issues,
-            min_stars,
+            p.max_issues,
+            p.min_stars,
             timing=tuned,
-            min_dependents=min_dependents,
+            min_dependents=p.min_dependents,
             dependents=dependents,
+            endpoint=p.endpoint,
         )
-    if rank:
-        summary.ranked = build_and_score(db_path, scoring or Scoring(), str(flow_run.get_id()))
+    if p.rank:
+        summary.ranked = build_and_score(db_path, p.scoring, str(flow_run.get_id()))
     return summary
 
 
@@ -105,17 +122,25 @@ def github_issues_flow(
     db_path: Path,
     repository: str,
     max_issues: int = 50,
-    requests_per_second: float = 10.0,
+    requests_per_second: float = _GITHUB.requests_per_second,
+    endpoint: GitHubEndpoint | None = None,
     timing: dict[str, Any] | None = None,
     parent_run_id: str | None = None,
 ) -> GitHubCrawl:
     """One repository's open issues (`globallm issues --repo OWNER/NAME`)."""
-    tuned = _paced(requests_per_second, timing)
-    return crawl_issues(db_path, [repository], max_issues, timing=tuned)
+    endpoint = endpoint or GitHubEndpoint()
+    tuned = _paced(requests_per_second, endpoint, timing)
+    return crawl_issues(db_path, [repository], max_issues, timing=tuned, endpoint=endpoint)
 
 
-def _paced(requests_per_second: float, timing: dict[str, Any] | None) -> GitHubTiming:
-    """The client's timing, with the shared Prefect rate limit in place (created once)."""
-    tuned = GitHubTiming(**({"requests_per_s": requests_per_second} | (timing or {})))
+def _paced(
+    requests_per_second: float, endpoint: GitHubEndpoint, timing: dict[str, Any] | None
+) -> GitHubTiming:
+    """The client's timing (the endpoint's patience, `timing` on top), with the shared Prefect
+    rate limit in place (created once)."""
+    patience = endpoint.model_dump(
+        include={"timeout_s", "max_retries", "max_wait_s", "backoff_s", "max_backoff_s"}
+    )
+    tuned = GitHubTiming(**(patience | {"requests_per_s": requests_per_second} | (timing or {})))
     name = ensure_rate_limit(tuned.requests_per_s) if tuned.requests_per_s > 0 else None
     return tuned.model_copy(update={"rate_limit": name})

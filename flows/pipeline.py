@@ -5,18 +5,20 @@ of `github_languages` (incremental after the first), then health and issues."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from prefect import flow
 from prefect.runtime import flow_run
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from flows.build import BuildSummary
 from flows.crawl import CrawlSummary, crawl_flow
-from flows.github_crawl import GitHubSummary, github_crawl_flow
-from flows.heartbeats import call_subflow
-from flows.ledger_hooks import LEDGER_HOOKS
+from flows.github_crawl import GitHubCrawlParams, GitHubSummary, github_crawl_flow
+from flows.runtime.heartbeats import call_subflow
+from flows.runtime.ledger_hooks import LEDGER_HOOKS
 from flows.score import Scoring, build_and_score
+from scoring.health import HealthConfig
+from scoring.impact import ImpactConfig
+from scoring.priority import PriorityWeights
 from settings import DEFAULT_DB, CrawlSettings
 
 
@@ -29,53 +31,44 @@ class PipelineSummary(BaseModel):
     github: GitHubSummary | None = None
 
 
+class PipelineParams(BaseModel):
+    """What `globallm run` crawls and how it scores; every default is the settings' default
+    (the section models themselves). `github`: None keeps the run offline; the CLI fills it
+    when GITHUB_TOKEN is set."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    paths: list[Path] = [Path(".")]
+    crawl: CrawlSettings = CrawlSettings()
+    health: HealthConfig = HealthConfig()
+    impact: ImpactConfig = ImpactConfig()
+    priority: PriorityWeights = PriorityWeights()
+    github: GitHubCrawlParams | None = None
+
+
 @flow(name="pipeline", **LEDGER_HOOKS)
 def pipeline_flow(
-    db_path: Path = DEFAULT_DB,
-    paths: list[Path] | None = None,
-    skip_dirs: list[str] | None = None,
-    health: dict[str, Any] | None = None,
-    impact: dict[str, Any] | None = None,
-    priority: dict[str, float] | None = None,
-    max_file_bytes: int = 2_000_000,
-    include_environment: bool = True,
-    min_stars: int = 1000,
-    min_dependents: int = 100,
-    max_issues: int = 5,
-    github_requests_per_second: float = 10.0,
-    github: bool = False,
-    github_languages: list[str] | None = None,
+    db_path: Path = DEFAULT_DB, params: PipelineParams | None = None
 ) -> PipelineSummary:
-    """The offline main job: local sources into the warehouse, scored and ranked.
-
-    Every parameter has the configuration's default, so a deployment can run it bare;
-    empty scoring dicts mean the scoring models' own defaults. `github`: also crawl GitHub
-    (the CLI sets it when GITHUB_TOKEN is set; off by default, so a bare run stays offline).
-    """
+    """The offline main job: local sources into the warehouse, scored and ranked; with
+    `params.github`, the GitHub crawl too. A deployment can run it bare."""
+    p = params or PipelineParams()
     run_id = str(flow_run.get_id())
     crawled = call_subflow(
         crawl_flow,
         db_path,
-        paths or [Path(".")],
-        skip_dirs if skip_dirs is not None else CrawlSettings().skip_dirs,
-        max_file_bytes,
-        include_environment,
+        p.paths,
+        p.crawl.skip_dirs,
+        p.crawl.max_file_bytes,
+        p.crawl.include_environment,
         parent_run_id=run_id,
     )
     github_summary = None
-    if github:
+    if p.github is not None:
         github_summary = call_subflow(
-            github_crawl_flow,
-            db_path,
-            languages=github_languages or ["python"],
-            min_stars=min_stars,
-            min_dependents=min_dependents,
-            max_issues=max_issues,
-            requests_per_second=github_requests_per_second,
-            discover=True,
-            parent_run_id=run_id,
+            github_crawl_flow, db_path, params=p.github, parent_run_id=run_id
         )
-    scoring = Scoring(health=health or {}, impact=impact or {}, priority=priority or {})
+    scoring = Scoring(health=p.health, impact=p.impact, priority=p.priority)
     ranked = build_and_score(db_path, scoring, parent_run_id=run_id)
     return PipelineSummary(
         run_id=run_id,

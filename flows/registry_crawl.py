@@ -4,7 +4,7 @@ fetched from their registry, landed, and their dependencies followed breadth-fir
 dev, optional, peer and build edges land but are not followed unless asked.
 
 Without `base_url` the registry is the one the user's tools are configured with, found by a task
-(tasks/registry_endpoints.py). Credentials in that configuration never become a parameter, a
+(tasks/registries/endpoints.py). Credentials in that configuration never become a parameter, a
 column or a message: the fetch task finds them again and sends them as HTTP auth.
 
 Only orders tasks. The queue in the warehouse is the checkpoint: a crawl killed mid-way is
@@ -13,28 +13,29 @@ resumed by running it again with the same arguments (nothing landed is fetched a
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, task
-from prefect.cache_policies import NO_CACHE
+from prefect import flow
 from prefect.futures import as_completed
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
-from flows.ledger_hooks import LEDGER_HOOKS
+from flows.runtime.ledger_hooks import LEDGER_HOOKS
 from flows.score import Ranked, Scoring, build_and_score
-from tasks.lockfiles import parse_lockfile
+from settings import RegistrySettings
 from tasks.progress import progress_steps
-from tasks.registries import normalise_name
-from tasks.registry_endpoints import public_url, registry_url
-from tasks.registry_fetch import RegistryTarget, ensure_registry_rate_limit, fetch_package
-from tasks.registry_http import RegistryTiming, Usage
-from warehouse import store
-from warehouse.registry_store import RegistryStore
+from tasks.registries.endpoints import find_registry, public_url
+from tasks.registries.fetch import (
+    FetchOutcome,
+    RegistryTarget,
+    ensure_registry_rate_limit,
+    fetch_package,
+)
+from tasks.registries.http import RegistryTiming, Usage
+from tasks.registries.queue import crawl_id_for, finish_crawl, pending_packages, start_crawl
+from tasks.registries.seeds import read_seeds
 
 # Requests wait on the network, not the CPU: a few threads keep the 2 cores busy.
 REGISTRY_THREADS = 8
@@ -53,33 +54,40 @@ class RegistryCrawlSummary(BaseModel):
     dependents_source: str = "computed from the crawled graph"
     ranked: Ranked | None = None  # with rank=True: the build and score that followed
 
+    def count(self, outcome: FetchOutcome) -> None:
+        """Add one fetched package: landed (with its edges), unknown to the registry, or failed."""
+        self.usage.add(outcome.usage)
+        if outcome.landed:
+            self.packages += 1
+            self.edges += outcome.edges
+        elif outcome.unknown:
+            self.unknown.append(outcome.name)
+        else:
+            self.failed.append(outcome.name)
 
-@task(name="registry-endpoint", cache_policy=NO_CACHE)
-def find_registry(ecosystem: str, crates_url: str | None, go_proxy_url: str | None) -> str:
-    """The registry the user's tools use for `ecosystem`, without credentials."""
-    return public_url(registry_url(ecosystem, crates_url, go_proxy_url))
+
+_REGISTRIES = RegistrySettings()  # the settings' defaults, one place
 
 
-def crawl_id_for(target: RegistryTarget, seeds: list[str], depth: int, follow: list[str]) -> str:
-    key = json.dumps([target.ecosystem, target.base_url, sorted(seeds), depth, sorted(follow)])
-    return hashlib.sha256(key.encode()).hexdigest()[:16]
+class RegistryCrawlParams(BaseModel):
+    """Where a registry crawl starts, how deep and how fast; every default is the settings'
+    default (`registries.*`). `base_url`: None for the registry the user's tools use
+    (`crates_url` / `go_proxy_url`: the settings for the registries without a tool
+    configuration). No URL with credentials: the fetch task finds them again."""
 
+    model_config = ConfigDict(extra="forbid")
 
-def seeds_from(
-    ecosystem: str, packages: list[str], lockfile: Path | None
-) -> tuple[list[str], list[str]]:
-    """Normalised, deduplicated seed names, and what the lockfile held that was left out."""
-    names = [normalise_name(ecosystem, p) for p in packages if p.strip()]
-    skipped: list[str] = []
-    if lockfile is not None:
-        parsed = parse_lockfile(lockfile)
-        skipped += parsed.skipped
-        for locked in parsed.packages:
-            if locked.ecosystem == ecosystem:
-                names.append(normalise_name(ecosystem, locked.name))
-            else:
-                skipped.append(f"{locked.ecosystem}:{locked.name} (not {ecosystem})")
-    return list(dict.fromkeys(names)), skipped
+    base_url: str | None = None
+    packages: list[str] = []
+    lockfile: Path | None = None
+    depth: int = 1
+    follow: list[str] = ["runtime"]
+    dependents_url: str | None = _REGISTRIES.dependents_url
+    requests_per_second: float = _REGISTRIES.requests_per_second
+    crates_url: str | None = _REGISTRIES.crates_url
+    go_proxy_url: str | None = _REGISTRIES.go_proxy_url
+    rank: bool = False  # then build and score the marts, so the ranking shows what was crawled
+    scoring: Scoring = Scoring()
 
 
 @flow(
@@ -90,51 +98,41 @@ def seeds_from(
 def registry_crawl_flow(
     db_path: Path,
     ecosystem: str,
-    base_url: str | None = None,
-    packages: list[str] | None = None,
-    lockfile: Path | None = None,
-    depth: int = 1,
-    follow: list[str] | None = None,
-    dependents_url: str | None = None,
-    requests_per_second: float = 10.0,
+    params: RegistryCrawlParams | None = None,
     timing: dict[str, Any] | None = None,
     parent_run_id: str | None = None,
-    crates_url: str | None = None,
-    go_proxy_url: str | None = None,
-    rank: bool = False,
-    scoring: Scoring | None = None,
 ) -> RegistryCrawlSummary:
-    """Crawl `ecosystem` (purl type: pypi, npm, cargo, golang) at `base_url` from the seeds,
-    `depth` hops deep. Every request to this registry, in any process, shares the
-    `requests_per_second` budget (a Prefect global rate limit per registry). `base_url`: None
-    for the registry the user's tools use (`crates_url` / `go_proxy_url`: the settings for the
-    registries without a tool configuration). `rank`: then build the marts and score them
-    (`scoring`: the score flow's parameters), as `globallm discover` and the deployment do."""
+    """Crawl `ecosystem` (purl type: pypi, npm, cargo, golang) from the seeds, `depth` hops
+    deep. Every request to this registry, in any process, shares the `requests_per_second`
+    budget (a Prefect global rate limit per registry). `rank`: then build the marts and score
+    them (`scoring`), as `globallm discover` and the deployment do."""
+    p = params or RegistryCrawlParams()
+    base_url = p.base_url
     if base_url is None:
-        base_url = find_registry(ecosystem, crates_url, go_proxy_url)
+        base_url = find_registry(ecosystem, p.crates_url, p.go_proxy_url)
     target = RegistryTarget(
         ecosystem=ecosystem,
         base_url=public_url(base_url),
-        dependents_url=public_url(dependents_url) if dependents_url else None,
-        crates_setting=crates_url,
-        go_setting=go_proxy_url,
+        dependents_url=public_url(p.dependents_url) if p.dependents_url else None,
+        crates_setting=p.crates_url,
+        go_setting=p.go_proxy_url,
     )
-    follow = list(follow or ["runtime"])
-    seeds, skipped = seeds_from(ecosystem, list(packages or []), lockfile)
+    depth = p.depth
+    follow = list(p.follow)
+    seeds, skipped = read_seeds(ecosystem, list(p.packages), p.lockfile)
     tuned = RegistryTiming(**(timing or {}))
-    if requests_per_second > 0:
-        limit = ensure_registry_rate_limit(requests_per_second, f"registry-{ecosystem}-requests")
+    if p.requests_per_second > 0:  # one rate limit per registry, shared by every process
+        limit = ensure_registry_rate_limit(p.requests_per_second, f"registry-{ecosystem}-requests")
         tuned = tuned.model_copy(update={"rate_limit": limit})
     summary = RegistryCrawlSummary(ecosystem=ecosystem, seeds=len(seeds), skipped_seeds=skipped)
-    if dependents_url:
+    if p.dependents_url:
         summary.dependents_source = "from the configured dependents service"
     crawl_id = crawl_id_for(target, seeds, depth, follow)
-    registry_store = RegistryStore(db_path)
-    summary.resumed = registry_store.start(crawl_id, ecosystem, seeds)
+    summary.resumed = start_crawl(db_path, crawl_id, ecosystem, seeds)
     fetch = fetch_package.with_options(tags=[f"registry:{ecosystem}"])
     with progress_steps(f"Crawling {ecosystem}", total=None) as advance:
         while True:
-            level, names = registry_store.pending(crawl_id)
+            level, names = pending_packages(db_path, crawl_id)
             if not names:
                 break
             futures = [
@@ -143,19 +141,11 @@ def registry_crawl_flow(
             ]
             for future in as_completed(futures):
                 outcome = future.result()
-                summary.usage.add(outcome.usage)
-                if outcome.landed:
-                    summary.packages += 1
-                    summary.edges += outcome.edges
-                elif outcome.unknown:
-                    summary.unknown.append(outcome.name)
-                else:
-                    summary.failed.append(outcome.name)
+                summary.count(outcome)
                 advance(outcome.name)
     summary.unknown.sort()
     summary.failed.sort()
-    registry_store.finish(crawl_id)
-    store.checkpoint(db_path)
-    if rank:
-        summary.ranked = build_and_score(db_path, scoring or Scoring(), str(flow_run.get_id()))
+    finish_crawl(db_path, crawl_id)
+    if p.rank:
+        summary.ranked = build_and_score(db_path, p.scoring, str(flow_run.get_id()))
     return summary

@@ -10,10 +10,10 @@ from prefect import flow
 from prefect.runtime import flow_run
 
 from fixers.lifecycle import Change, ChangeState
-from flows.ledger_hooks import LEDGER_HOOKS
-from tasks.ledger import record_change
-from tasks.pulls import merge_local, publish_local
-from tasks.repo_state import revert_branch
+from flows.runtime.ledger_hooks import LEDGER_HOOKS
+from tasks.campaign.repo_state import revert_branch
+from tasks.pulls.local import merge_local, publish_local
+from tasks.store.ledger import record_change
 
 
 @flow(name="revert", **LEDGER_HOOKS)

@@ -10,9 +10,12 @@ from prefect import flow
 from pydantic import BaseModel, ConfigDict
 
 from flows.build import SCORING_SELECTOR, BuildSummary, build_flow
-from flows.heartbeats import call_subflow
-from flows.ledger_hooks import LEDGER_HOOKS
-from tasks.dbt import dbt_build
+from flows.runtime.heartbeats import call_subflow
+from flows.runtime.ledger_hooks import LEDGER_HOOKS
+from scoring.health import HealthConfig
+from scoring.impact import ImpactConfig
+from scoring.priority import PriorityWeights
+from tasks.dbt.build import dbt_build
 
 
 @flow(name="score", **LEDGER_HOOKS)
@@ -40,13 +43,14 @@ def score_flow(
 
 
 class Scoring(BaseModel):
-    """The score flow's parameters as one value (empty: the scoring models' own defaults)."""
+    """The score flow's parameters as one value; every default is the settings' default
+    (`health.*`, `impact.*`, `priority.*`: the section models themselves)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    health: dict[str, Any] = {}
-    impact: dict[str, Any] = {}
-    priority: dict[str, float] = {}
+    health: HealthConfig = HealthConfig()
+    impact: ImpactConfig = ImpactConfig()
+    priority: PriorityWeights = PriorityWeights()
 
 
 class Ranked(BaseModel):
@@ -61,9 +65,9 @@ def build_and_score(db_path: Path, scoring: Scoring, parent_run_id: str) -> Rank
     scored = call_subflow(
         score_flow,
         db_path,
-        scoring.health,
-        scoring.impact,
-        scoring.priority,
+        scoring.health.model_dump(),
+        scoring.impact.model_dump(),
+        scoring.priority.model_dump(),
         parent_run_id=parent_run_id,
     )
     return Ranked(build=built, score=scored)

@@ -15,9 +15,10 @@ from pathlib import Path
 from prefect import flow
 from pydantic import BaseModel
 
-from flows.ledger_hooks import LEDGER_HOOKS
-from tasks.github_status import read_pull_status, require_github
-from tasks.ledger import SyncRow, load_open_changes, record_sync
+from flows.runtime.ledger_hooks import LEDGER_HOOKS
+from tasks.github.http import GitHubEndpoint
+from tasks.pulls.github_status import read_pull_status, require_github
+from tasks.store.ledger import SyncRow, load_open_changes, record_sync
 
 
 class SyncSummary(BaseModel):
@@ -29,15 +30,18 @@ class SyncSummary(BaseModel):
 
 
 @flow(name="sync", **LEDGER_HOOKS)
-def sync_flow(db_path: Path, run_id: str | None = None) -> SyncSummary:
+def sync_flow(
+    db_path: Path, run_id: str | None = None, github: GitHubEndpoint | None = None
+) -> SyncSummary:
     """Every OPEN github change (of one run if given): read its pull request and head commit's
-    checks, then record MERGED, CLOSED or still OPEN with one event per change."""
+    checks at `github` (default github.com), then record MERGED, CLOSED or still OPEN with one
+    event per change."""
     rows = []
     changes = load_open_changes(db_path, "github", run_id)
     if changes:
-        require_github()
+        require_github(github)
     for change in changes:
-        status = read_pull_status(change["pr_url"] or "")
+        status = read_pull_status(change["pr_url"] or "", github)
         rows.append(record_sync(db_path, change, status))
     return SyncSummary(
         rows=rows,

@@ -54,6 +54,12 @@ def project_text(name: str, summary: str | None, readme: str | None, readme_char
     return "\n".join(part for part in parts if part.strip())
 
 
+def project_texts(projects: pl.DataFrame, readme_chars: int) -> list[str]:
+    """`project_text` of every project row (name, summary, readme_excerpt), in row order."""
+    rows = projects.select("name", "summary", "readme_excerpt").rows()
+    return [project_text(name, summary, readme, readme_chars) for name, summary, readme in rows]
+
+
 def candidate_pairs(
     matrix: np.ndarray | sparse.spmatrix, threshold: float, block_size: int = 256
 ) -> pl.DataFrame:

@@ -19,11 +19,11 @@ from streamlit.testing.v1 import AppTest
 
 from flows.campaign import CampaignSpec, campaign_run_flow
 from flows.campaign_repository import CampaignPolicy
-from flows.pipeline import pipeline_flow
+from flows.pipeline import PipelineParams, pipeline_flow
 from settings import Settings
 from tests.campaign_repos import make_campaign_repo
 from tests.conftest import build_workspace
-from warehouse import store
+from warehouse.io import store
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 NOW = datetime.now(UTC)
@@ -132,11 +132,9 @@ def app_warehouse(prefect_server, tmp_path_factory: pytest.TempPathFactory) -> A
             ],
         )
     settings = Settings()
+    crawl = settings.crawl.model_copy(update={"include_environment": False})
     pipeline = pipeline_flow(
-        db_path=db,
-        paths=[workspace, campaign_root / "work"],
-        skip_dirs=settings.crawl.skip_dirs,
-        include_environment=False,
+        db_path=db, params=PipelineParams(paths=[workspace, campaign_root / "work"], crawl=crawl)
     )
     campaign = campaign_run_flow(
         db_path=db,

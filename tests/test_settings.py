@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 import settings as config
 
@@ -101,3 +102,150 @@ def test_github_request_rate_from_env_and_project_file(monkeypatch):
     monkeypatch.setenv("GLOBALLM_GITHUB__REQUESTS_PER_SECOND", "-1")
     with pytest.raises(ValidationError):
         config.load_settings()
+
+
+# --- every key is read by the code it names ------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+# Keys the triage and solve loop will read (not yet wired); nothing else may lack a reader.
+NOT_YET_WIRED = {
+    "urgency.security",
+    "urgency.bug",
+    "urgency.feature",
+    "risk.low_max",
+    "risk.medium_max",
+    "risk.high_max",
+    "budgets.tokens_per_repo",
+    "budgets.seconds_per_repo",
+    "budgets.issues_per_language",
+    "budgets.issues_per_repo",
+}
+# Sections whose reader takes every field at once (weighted_mean over the dumped weights).
+READ_WHOLE = {"priority": ("scoring/priority.py", "weights.model_dump()")}
+
+
+def _keys(model: type[BaseModel], prefix: str = "") -> list[str]:
+    keys = []
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            keys += _keys(annotation, f"{prefix}{name}.")
+        else:
+            keys.append(prefix + name)
+    return keys
+
+
+def _code(*folders: str) -> dict[str, str]:
+    files = [ROOT / "app.py"] + [p for f in folders for p in (ROOT / f).rglob("*.py")]
+    return {str(p.relative_to(ROOT)): p.read_text(encoding="utf-8") for p in files}
+
+
+def _is_read(key: str, code: dict[str, str], entrypoints: str) -> bool:
+    """Read when an entrypoint reaches its section (`settings.<section>`) and some code reads
+    the key itself: as an attribute (`x.<leaf>`, not its declaration), by a name built from a
+    listed suffix (`getattr(config, f"weight_{name}")`), or with its whole section."""
+    section, _, leaf = key.rpartition(".")
+    if not section:
+        return re.search(rf"\bsettings\.{leaf}\b", entrypoints) is not None
+    if re.search(rf"\bsettings\.{section}\b", entrypoints) is None:
+        return False
+    if section in READ_WHOLE:
+        path, call = READ_WHOLE[section]
+        return call in code[path]
+    attribute = re.compile(rf"\.{leaf}\b")
+    for text in code.values():
+        if attribute.search(text):
+            return True
+        for prefix in re.findall(r'getattr\(\w+, f"(\w+)\{', text):
+            if leaf.startswith(prefix) and f'"{leaf.removeprefix(prefix)}"' in text:
+                return True
+    return False
+
+
+def test_every_setting_has_a_reader_and_the_unwired_list_tells_the_truth():
+    code = _code("flows", "tasks", "scoring", "fixers", "warehouse", "app_pages")
+    entrypoints = "\n".join(
+        text for path, text in code.items() if path == "app.py" or path.startswith("flows/")
+    )
+    keys = _keys(config.Settings)
+    unread = [k for k in keys if k not in NOT_YET_WIRED and not _is_read(k, code, entrypoints)]
+    assert unread == [], "wire these keys to the code they name, or delete them"
+    wired = [k for k in NOT_YET_WIRED if _is_read(k, code, entrypoints)]
+    assert wired == [], "these are read now: take them off NOT_YET_WIRED"
+    assert set(keys) >= NOT_YET_WIRED
+
+
+# --- endpoints and secrets ------------------------------------------------------------------
+
+
+def test_endpoints_come_from_the_settings_under_their_old_names_too(monkeypatch):
+    monkeypatch.setenv("GITHUB_API_URL", "https://ghe.acme.example/api/v3")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("GLOBALLM_LLM_MODEL", "qwen2.5-coder")
+    Path("globallm.yaml").write_text(yaml.safe_dump({"llm": {"price_per_1k_in": 0.5}}))
+    s = config.load_settings()
+    assert s.github.api_url == "https://ghe.acme.example/api/v3"
+    assert s.github.graphql_url == "https://ghe.acme.example/api/graphql"  # beside it
+    assert (s.llm.base_url, s.llm.model, s.llm.price_per_1k_in) == (
+        "http://127.0.0.1:9/v1",
+        "qwen2.5-coder",
+        0.5,
+    )
+    origins = {key: origin for key, _, origin in config.explain()}
+    assert origins["github.api_url"] == "env GITHUB_API_URL"
+    assert origins["llm.base_url"] == "env OPENAI_BASE_URL"
+    assert origins["llm.price_per_1k_in"] == "./globallm.yaml"
+    assert origins["github.timeout_s"] == "default"
+    # the GLOBALLM_ names win over the older ones; GLOBALLM_LLM_BASE_URL over OPENAI_BASE_URL
+    monkeypatch.setenv("GLOBALLM_LLM_BASE_URL", "http://127.0.0.1:8/v1")
+    monkeypatch.setenv("GLOBALLM_GITHUB__API_URL", "https://other.example/api/v3")
+    s = config.load_settings()
+    assert (s.llm.base_url, s.github.api_url) == (
+        "http://127.0.0.1:8/v1",
+        "https://other.example/api/v3",
+    )
+    endpoint = s.github.endpoint()
+    assert type(endpoint).__name__ == "GitHubEndpoint" and endpoint.api_url == s.github.api_url
+
+
+def test_secrets_stay_in_the_environment_and_are_never_shown(monkeypatch):
+    token, key = "ghp_shown_never_0123456789", "sk-never-shown-42"  # pragma: allowlist secret
+    monkeypatch.setenv("GITHUB_TOKEN", token)
+    monkeypatch.delenv("GLOBALLM_LLM_API_KEY", raising=False)
+    monkeypatch.setenv("OPENAI_API_KEY", key)
+    rows = {k: (value, origin) for k, value, origin in config.explain()}
+    assert rows["github.token"] == ("set", "env GITHUB_TOKEN")
+    assert rows["llm.api_key"] == ("set", "env OPENAI_API_KEY")
+    assert token not in str(rows) and key not in str(rows)
+    for secret in ("github.token", "llm.api_key"):
+        with pytest.raises(config.ConfigKeyError, match=r"is a secret: set .* in the environment"):
+            config.set_project_value(f"{secret}=abc")
+    assert not Path("globallm.yaml").exists()
+    Path("globallm.yaml").write_text(yaml.safe_dump({"github": {"token": token}}))
+    with pytest.raises(ValidationError):  # not a setting: a file cannot hold it
+        config.load_settings()
+    Path("globallm.yaml").unlink()
+    monkeypatch.delenv("OPENAI_API_KEY")
+    rows = {k: (value, origin) for k, value, origin in config.explain()}
+    assert rows["llm.api_key"][0] == "not set" and "environment only" in rows["llm.api_key"][1]
+
+
+def test_config_show_lists_the_endpoints_and_refuses_to_set_a_secret(monkeypatch):
+    from typer.testing import CliRunner
+
+    from flows.cli.main import app
+
+    token = "ghp_cli_never_shown_0123456789"  # pragma: allowlist secret
+    monkeypatch.setenv("GITHUB_TOKEN", token)
+    monkeypatch.setenv("GITHUB_GRAPHQL_URL", "https://ghe.acme.example/api/graphql")
+    runner = CliRunner()
+    shown = runner.invoke(app, ["config", "--show"], terminal_width=200)
+    assert shown.exit_code == 0, shown.output
+    for key in ("github.api_url", "github.graphql_url", "github.timeout_s", "llm.base_url"):
+        assert key in shown.output
+    assert "llm.model" in shown.output and "llm.price_per_1k_out" in shown.output
+    assert "env GITHUB_GRAPHQL_URL" in shown.output and "github.token" in shown.output
+    assert token not in shown.output
+    refused = runner.invoke(app, ["config", "--set", "github.token=abc"])
+    assert refused.exit_code == 2 and "secret" in refused.output
+    assert not Path("globallm.yaml").exists()

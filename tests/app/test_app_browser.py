@@ -23,7 +23,8 @@ from pathlib import Path
 import pytest
 
 from tests.app_warehouse import ISSUES
-from warehouse import queries, snapshot
+from warehouse.io import snapshot
+from warehouse.readers import queries
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -73,7 +74,7 @@ def app_url(app_warehouse, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     work = tmp_path_factory.mktemp("app-server")
     port = free_port()
     script = Path(sys.executable).with_name("globallm")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "flows.cli"]
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "flows.cli.main"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("GLOBALLM_")}
     env["XDG_CONFIG_HOME"] = str(work / "config")  # no developer configuration
     log = (work / "server.log").open("w")

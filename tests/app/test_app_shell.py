@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.app_warehouse import open_app
-from warehouse import queries, snapshot
+from warehouse.io import snapshot
+from warehouse.readers import queries
 
 
 def test_an_empty_warehouse_says_how_to_fill_it(tmp_path: Path, monkeypatch):

@@ -10,7 +10,8 @@ import pandas as pd
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 
 from tests.app_warehouse import open_app
-from warehouse import run_queries, snapshot, store
+from warehouse.io import snapshot, store
+from warehouse.readers import run_queries
 
 PAGE = "app_pages/campaigns.py"
 

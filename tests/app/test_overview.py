@@ -8,7 +8,8 @@ from streamlit.testing.v1 import AppTest
 
 from settings import Settings
 from tests.app_warehouse import open_app
-from warehouse import queries, snapshot, store
+from warehouse.io import snapshot, store
+from warehouse.readers import queries
 
 PAGE = "app_pages/overview.py"
 

@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 from tests.app_warehouse import open_app
-from warehouse import queries, snapshot
+from warehouse.io import snapshot
+from warehouse.readers import queries
 
 
 def test_the_app_answers_while_a_crawl_writes_the_same_warehouse(
@@ -24,7 +25,7 @@ def test_the_app_answers_while_a_crawl_writes_the_same_warehouse(
         [
             sys.executable,
             "-m",
-            "flows.cli",
+            "flows.cli.main",
             "--db",
             str(db),
             "run",

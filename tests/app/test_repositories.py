@@ -7,7 +7,7 @@ from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
 from tests.app_warehouse import open_app, open_young_warehouse
-from warehouse import snapshot
+from warehouse.io import snapshot
 
 PAGE = "app_pages/repositories.py"
 

@@ -11,7 +11,8 @@ import streamlit.testing.v1.app_test as app_test_module
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
 from tests.app_warehouse import open_app
-from warehouse import adhoc, snapshot
+from warehouse.io import snapshot
+from warehouse.readers import adhoc
 
 PAGE = "app_pages/sql.py"
 

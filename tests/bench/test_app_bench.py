@@ -11,7 +11,8 @@ from types import ModuleType
 
 import pytest
 
-from warehouse import app_cache, snapshot
+from app_pages import app_cache
+from warehouse.io import snapshot
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "app.py"
 SIZE = argparse.Namespace(

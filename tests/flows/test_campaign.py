@@ -11,7 +11,7 @@ from flows.campaign import CampaignSpec, campaign_plan_flow, campaign_run_flow
 from flows.campaign_repository import CampaignPolicy
 from tests.campaign_repos import make_campaign_repo, remote_file
 from tests.gitrepos import git
-from warehouse import store
+from warehouse.io import store
 
 UPGRADE = {"target_version": "3.12"}
 
@@ -160,7 +160,7 @@ def test_a_branch_a_person_committed_to_is_left_alone(prefect_server, repos, tmp
 
 def test_revert_restores_the_code_and_links_both_changes(prefect_server, repos, tmp_path):
     from flows.revert import revert_flow
-    from warehouse.run_queries import find_change
+    from warehouse.readers.run_queries import find_change
 
     db, _ = run_campaign(tmp_path, "upgrade-python", UPGRADE)
     merged = rows(

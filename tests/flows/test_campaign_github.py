@@ -12,8 +12,9 @@ from flows.campaign import CampaignSpec, campaign_run_flow
 from flows.campaign_repository import CampaignPolicy
 from tests.campaign_repos import make_campaign_repo
 from tests.fakes.github_server import GitHubServer, SchemaUnavailable, load_schema
+from tests.github_source import endpoint_for
 from tests.gitrepos import git
-from warehouse import store
+from warehouse.io import store
 
 TOKEN = "ghp_campaigntesttoken000000000000000000"  # pragma: allowlist secret
 
@@ -78,9 +79,8 @@ def test_github_provider_opens_the_pull_request_with_reviewers_and_auto_merge(
         paths=[tmp_path / "work"],
         runs_dir=tmp_path / "runs",
     )
-    summary = campaign_run_flow(
-        db_path=db, spec=spec, policy=CampaignPolicy(provider="github", batch_size=10)
-    )
+    policy = CampaignPolicy(provider="github", batch_size=10, github=endpoint_for(github))
+    summary = campaign_run_flow(db_path=db, spec=spec, policy=policy)
     assert summary.states == {"OPEN": 1}
     (pull,) = github.pulls
     assert pull["head"]["ref"].startswith(f"globallm/{summary.run_id}/upgrade-python")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flows.crawl import crawl_flow
 from settings import CrawlSettings
 from tests.gitrepos import CommitSpec, make_repo
-from warehouse import store
+from warehouse.io import store
 
 
 def test_unreadable_repository_is_recorded_and_the_rest_are_crawled(prefect_server, tmp_path):

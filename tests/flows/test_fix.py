@@ -10,11 +10,12 @@ import pytest
 from fixers.gate import MergePolicy
 from flows.campaign_repository import CampaignPolicy
 from flows.fix import fix_flow
-from tasks import llm
-from tasks.llm_fix import IssueSpec
+from tasks.llm import client as llm
+from tasks.llm.endpoint import LlmEndpoint
+from tasks.llm.fix import IssueSpec
 from tests.campaign_repos import make_campaign_repo, remote_file
 from tests.fakes.openai_server import Reply, ScriptedServer, completion
-from warehouse import store
+from warehouse.io import store
 
 ISSUE = IssueSpec(url="https://example.test/acme/alpha/issues/7", title="stop using legacy_fetch")
 # LLM patches carry confidence 0.7; this campaign's policy lets them merge at 0.6.
@@ -34,13 +35,16 @@ def answer(path: str, search: str, replace: str) -> dict:
 def server(monkeypatch):
     llm.clear_cache()
     with ScriptedServer() as scripted:
-        monkeypatch.setenv("GLOBALLM_LLM_BASE_URL", scripted.base_url)
         monkeypatch.setenv("GLOBALLM_LLM_API_KEY", "sk-fix-test")  # pragma: allowlist secret
-        monkeypatch.setenv("GLOBALLM_LLM_MODEL", "test-model")
         yield scripted
 
 
-def run_fix(db: Path, repo: Path, files: list[str]):
+def endpoint(server: ScriptedServer) -> LlmEndpoint:
+    """The scripted server as the flow's `llm` value (the key stays in the environment)."""
+    return LlmEndpoint(base_url=server.base_url, model="test-model")
+
+
+def run_fix(db: Path, repo: Path, files: list[str], llm: LlmEndpoint | None = None):
     return fix_flow(
         db_path=db,
         issue=ISSUE,
@@ -48,6 +52,7 @@ def run_fix(db: Path, repo: Path, files: list[str]):
         files=files,
         runs_dir=db.parent / "runs",
         policy=POLICY,
+        llm=llm,
     )
 
 
@@ -64,7 +69,7 @@ def test_valid_edits_are_verified_merged_and_attributed_to_the_model(
         Reply(body=answer("app/client.py", "acme_http.legacy_fetch(url)", "acme_http.fetch(url)"))
     )
     db = tmp_path / "w.duckdb"
-    summary = run_fix(db, repo, ["app/client.py"])
+    summary = run_fix(db, repo, ["app/client.py"], endpoint(server))
     assert summary.states == {"MERGED": 1} and summary.model == "test-model"
     assert "acme_http.fetch(url)" in remote_file(repo, "main", "app/client.py")
     touched = rows(db, "SELECT file_path, by_whom, why, confidence FROM ledger_files_touched")
@@ -88,7 +93,7 @@ def test_failures_of_each_kind_are_recorded_and_the_good_edit_goes_on(
         Reply(body=completion("this is not JSON")),
     )
     db = tmp_path / "w.duckdb"
-    summary = run_fix(db, repo, ["app/client.py", "app/core.py", "acme_http.py"])
+    summary = run_fix(db, repo, ["app/client.py", "app/core.py", "acme_http.py"], endpoint(server))
     assert len(server.requests) == 5  # one retry after the 429, one after the 500
     assert summary.states == {"MERGED": 1}
     assert "malformed LLM answer" in summary.problems["acme_http.py"]

@@ -15,9 +15,8 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from prefect.client.schemas.sorting import TaskRunSort
 
-from flows.github_crawl import github_crawl_flow
-from tasks import github_graphql
-from tasks.github import (
+from flows.github_crawl import GitHubCrawlParams, github_crawl_flow
+from tasks.github.crawl import (
     GITHUB_TAG,
     crawl_issues,
     discover_repositories,
@@ -25,12 +24,12 @@ from tasks.github import (
     refresh_health,
     repo_dependents,
 )
-from tasks.github_graphql import RATE_LIMIT_FIELDS, GitHubTiming, GraphQLClient
-from tasks.github_http import GitHubConfig
-from tasks.github_limits import RATE_LIMIT_NAME, ensure_rate_limit
-from tasks.github_status import read_pull_status, require_github
+from tasks.github.graphql import RATE_LIMIT_FIELDS, GitHubTiming, GraphQLClient
+from tasks.github.http import GitHubConfig, GitHubEndpoint
+from tasks.http.rate_limit import RATE_LIMIT_NAME, ensure_rate_limit, spacing
+from tasks.pulls.github_status import read_pull_status, require_github
 from tests.fakes.github_data import GitHubData
-from tests.github_source import FAST, count, rows
+from tests.github_source import FAST, count, endpoint_for, rows
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 TIMING = FAST.model_dump()
@@ -40,7 +39,10 @@ def test_first_crawl_then_an_unchanged_recrawl(github: GitHubData, tmp_path: Pat
     github.populate(repositories=240, issues=1200)
     db = tmp_path / "w.duckdb"
 
-    first = github_crawl_flow(db, ["python", "go"], 1000, max_issues=50, timing=TIMING)
+    params = GitHubCrawlParams(
+        endpoint=endpoint_for(github), languages=["python", "go"], min_stars=1000, max_issues=50
+    )
+    first = github_crawl_flow(db, params, timing=TIMING)
 
     assert first.discovery.repositories == 80 and first.issues.issues == 400
     assert first.health.repositories == 0  # discovery just read every health field
@@ -49,7 +51,7 @@ def test_first_crawl_then_an_unchanged_recrawl(github: GitHubData, tmp_path: Pat
     assert first.discovery.usage.requests / 80 <= 0.05
     before = github.graphql_requests
 
-    again = github_crawl_flow(db, ["python", "go"], 1000, max_issues=50, timing=TIMING)
+    again = github_crawl_flow(db, params, timing=TIMING)
 
     assert github.graphql_requests - before == again.requests == 2  # pushed:>T, then since:T
     assert count(db, "raw_github_issues") == 400
@@ -70,7 +72,8 @@ def test_every_task_that_sends_github_requests_carries_the_github_tag(
     github.add_issues("o/r", 2)
     db = tmp_path / "w.duckdb"
 
-    github_crawl_flow(db, ["python"], 1000, timing=TIMING)
+    params = GitHubCrawlParams(endpoint=endpoint_for(github), languages=["python"])
+    github_crawl_flow(db, params, timing=TIMING)
 
     (run_id,) = rows(db, "SELECT run_id FROM ledger_runs WHERE kind = 'github-crawl'")[0]
     tags = _task_run_tags(run_id, expected=4)  # unpaced here: no github-rate-limit task
@@ -101,8 +104,8 @@ def _task_run_tags(flow_run_id: str, expected: int) -> dict[str, set[str]]:
 
 
 @task
-def _ask(times: int, timing: dict) -> int:
-    config = GitHubConfig.from_env()
+def _ask(times: int, timing: dict, endpoint: GitHubEndpoint) -> int:
+    config = GitHubConfig.for_endpoint(endpoint)  # the token from the environment
     assert config is not None
     with GraphQLClient(config, GitHubTiming(**timing)) as client:
         for _ in range(times):
@@ -111,10 +114,10 @@ def _ask(times: int, timing: dict) -> int:
 
 
 @flow
-def _two_tasks_in_parallel(rate: float, times: int) -> int:
+def _two_tasks_in_parallel(rate: float, times: int, endpoint: GitHubEndpoint) -> int:
     name = ensure_rate_limit(rate)
     timing = FAST.model_copy(update={"requests_per_s": rate, "rate_limit": name}).model_dump()
-    first, second = _ask.submit(times, timing), _ask.submit(times, timing)
+    first, second = _ask.submit(times, timing, endpoint), _ask.submit(times, timing, endpoint)
     return first.result() + second.result()
 
 
@@ -129,12 +132,12 @@ def test_parallel_tasks_share_one_request_rate(
     def no_local_pacing(per_s: float) -> None:
         raise AssertionError("inside a run the Prefect rate limit paces, not the process")
 
-    monkeypatch.setattr(github_graphql.PACER, "wait", no_local_pacing)
+    monkeypatch.setattr(spacing(RATE_LIMIT_NAME), "wait", no_local_pacing)
     rate, times = 4.0, 6
 
-    assert _two_tasks_in_parallel(rate, times) == 2 * times
+    assert _two_tasks_in_parallel(rate, times, endpoint_for(github)) == 2 * times
     created = _limit()
-    assert _two_tasks_in_parallel(rate, times) == 2 * times
+    assert _two_tasks_in_parallel(rate, times, endpoint_for(github)) == 2 * times
 
     again = _limit()
     assert (again.id, again.created) == (created.id, created.created)  # created once

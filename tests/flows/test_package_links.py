@@ -11,12 +11,12 @@ import pytest
 
 from flows.build import build_flow
 from flows.crawl import crawl_flow
-from flows.registry_crawl import registry_crawl_flow
+from flows.registry_crawl import RegistryCrawlParams, registry_crawl_flow
 from flows.score import score_flow
 from settings import CrawlSettings
 from tests.fakes.registry_servers import RegistryServer
 from tests.gitrepos import CommitSpec, make_repo
-from warehouse import store
+from warehouse.io import store
 
 FAST = {"backoff_s": 0.01, "max_backoff_s": 0.05, "retry_after_cap_s": 0.1, "timeout_s": 5}
 
@@ -76,10 +76,10 @@ def linked(prefect_server, tmp_path_factory) -> dict:
         )
     with RegistryServer() as server:
         server.add_pypi("acme-reg", "1.5", repository="https://github.com/acme/reg-lib")
-        landed = registry_crawl_flow(
-            db, "pypi", f"{server.base}/simple/", packages=["acme-reg"], depth=0,
-            requests_per_second=0, timing=FAST,
-        )  # fmt: skip
+        params = RegistryCrawlParams(
+            base_url=f"{server.base}/simple/", packages=["acme-reg"], depth=0, requests_per_second=0
+        )
+        landed = registry_crawl_flow(db, "pypi", params, timing=FAST)
     assert landed.packages == 1
     build_flow(db)
     score_flow(db, {}, {}, {})

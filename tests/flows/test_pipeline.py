@@ -9,27 +9,26 @@ import duckdb
 import pytest
 
 from flows.build import build_flow
-from flows.pipeline import PipelineSummary, pipeline_flow
+from flows.pipeline import PipelineParams, PipelineSummary, pipeline_flow
 from flows.score import score_flow
 from scoring.health import HEALTH_COMPONENTS
 from settings import Settings
-from warehouse import store
-from warehouse.tables import RAW_TABLES
+from warehouse.io import store
+from warehouse.io.tables import RAW_TABLES
 
 MARTS = ["dim_repos", "dim_packages", "fct_dependency_edges", "fct_repo_scores", "fct_priority"]
 
 
 def run_pipeline(db: Path, paths: list[Path], environment: bool) -> PipelineSummary:
     s = Settings()
-    return pipeline_flow(
-        db_path=db,
+    params = PipelineParams(
         paths=paths,
-        skip_dirs=s.crawl.skip_dirs,
-        health=s.health.model_dump(),
-        impact=s.impact.model_dump(),
-        priority=s.priority.model_dump(),
-        include_environment=environment,
+        crawl=s.crawl.model_copy(update={"include_environment": environment}),
+        health=s.health,
+        impact=s.impact,
+        priority=s.priority,
     )
+    return pipeline_flow(db_path=db, params=params)
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
-"""`globallm run` and GitHub: the CLI turns the pipeline's `github` parameter on when
-GITHUB_TOKEN is set; the github-crawl subflow then discovers the configured languages
-(incrementally after the first time), refreshes health and reads issues. Without the token
-it says once that it skipped GitHub and the pipeline stays offline."""
+"""`globallm run` and GitHub: the CLI fills the pipeline's `github` parameters (endpoint and
+languages from the settings) when GITHUB_TOKEN is set; the github-crawl subflow then discovers
+the configured languages (incrementally after the first time), refreshes health and reads
+issues. Without the token it says once that it skipped GitHub and the pipeline stays offline."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
-from flows.pipeline import pipeline_flow
+from flows.cli.main import app
+from flows.github_crawl import GitHubCrawlParams
+from flows.pipeline import PipelineParams, pipeline_flow
+from settings import CrawlSettings
 from tests.fakes.github_data import GitHubData
-from tests.github_source import count, rows
+from tests.github_source import count, endpoint_for, rows
 
 runner = CliRunner()
 
@@ -32,14 +34,11 @@ def test_pipeline_with_github_discovers_then_reads_issues(
     empty = tmp_path / "empty"
     empty.mkdir()
 
-    summary = pipeline_flow(
-        db_path=db,
-        paths=[empty],
-        include_environment=False,
-        max_issues=3,
-        github=True,
-        github_languages=["go"],
+    github_params = GitHubCrawlParams(endpoint=endpoint_for(github), languages=["go"], max_issues=3)
+    params = PipelineParams(
+        paths=[empty], crawl=CrawlSettings(include_environment=False), github=github_params
     )
+    summary = pipeline_flow(db_path=db, params=params)
 
     assert summary.github is not None
     assert summary.github.discovery.repositories == 3
@@ -66,8 +65,7 @@ def test_pipeline_with_github_discovers_then_reads_issues(
     assert ("github-crawl", "COMPLETED") in kinds
     # the next run discovers incrementally: only what was pushed since the first discovery
     before = len(github.seen("POST /graphql"))
-    pipeline_flow(db_path=db, paths=[empty], include_environment=False, github=True,
-                  github_languages=["go"])  # fmt: skip
+    pipeline_flow(db_path=db, params=params)
     searched = [s.json["query"] for s in github.seen("POST /graphql")[before:]]
     probes = [q for q in searched if "query Probe" in q]
     assert probes and all("pushed:>" in q for q in probes)

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
+from flows.cli.main import app
 from flows.redundancy import redundancy_flow
-from tasks.embeddings import FALLBACK_NOTICE, model_installed
+from tasks.local.embeddings import FALLBACK_NOTICE, model_installed
 from tests.gitrepos import CommitSpec, make_repo
-from warehouse import store
+from warehouse.io import store
 
 runner = CliRunner()
 

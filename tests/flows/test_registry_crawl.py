@@ -17,13 +17,14 @@ from prefect.client.schemas.sorting import FlowRunSort, TaskRunSort
 from typer.testing import CliRunner
 
 from flows.build import build_flow
-from flows.cli import app
-from flows.registry_crawl import crawl_id_for, registry_crawl_flow
+from flows.cli.main import app
+from flows.registry_crawl import RegistryCrawlParams, registry_crawl_flow
 from flows.score import score_flow
-from tasks.registry_fetch import RegistryTarget
+from tasks.registries.fetch import RegistryTarget
+from tasks.registries.queue import crawl_id_for
 from tests.fakes.registry_servers import RegistryServer
-from warehouse import store
-from warehouse.registry_store import PackageRow, RegistryStore
+from warehouse.io import store
+from warehouse.io.registry_store import PackageRow, RegistryStore
 
 runner = CliRunner()
 FAST = {"backoff_s": 0.01, "max_backoff_s": 0.05, "retry_after_cap_s": 0.1, "timeout_s": 5}
@@ -144,10 +145,10 @@ def test_faults_and_an_unknown_package_are_recorded_and_the_crawl_goes_on(
     server.fault("/simple/b/", "502", ("429", 0.05))
     server.fault("/pypi/a/json", "truncate")
     db = tmp_path / "w.duckdb"
-    summary = registry_crawl_flow(
-        db, "pypi", f"{server.base}/simple/", packages=["e", "nope"], depth=4,
-        requests_per_second=0, timing=FAST,
-    )  # fmt: skip
+    params = RegistryCrawlParams(
+        base_url=f"{server.base}/simple/", packages=["e", "nope"], depth=4, requests_per_second=0
+    )
+    summary = registry_crawl_flow(db, "pypi", params, timing=FAST)
     assert summary.unknown == ["ghost", "nope"] and summary.failed == []
     assert summary.packages == 5  # e, a, b, c, d: each once, though a and e both lead to b
     assert server.count("/simple/b/", 200) == 1 and server.count("/simple/a/", 200) == 1
@@ -175,9 +176,8 @@ def test_a_killed_crawl_resumes_without_fetching_again(
                      dependent_repos=None, dependents_source=None, registry_url=index)  # fmt: skip
     registry.land(crawl_id, row, [], ["b"], 0)
 
-    summary = registry_crawl_flow(
-        db, "pypi", index, packages=["a"], depth=2, requests_per_second=0, timing=FAST
-    )
+    params = RegistryCrawlParams(base_url=index, packages=["a"], depth=2, requests_per_second=0)
+    summary = registry_crawl_flow(db, "pypi", params, timing=FAST)
     assert summary.resumed is True and summary.packages == 2  # b and c
     assert server.count("/simple/a/") == 0 and server.count("/simple/b/") == 1
     assert rows(db, "SELECT name FROM raw_registry_packages ORDER BY 1") == [
@@ -217,10 +217,11 @@ def test_npm_from_a_lockfile_with_the_dependents_service(
         )
     )
     db = tmp_path / "w.duckdb"
-    summary = registry_crawl_flow(
-        db, "npm", f"{server.base}/npm", lockfile=lock, depth=1,
-        dependents_url=f"{server.base}/deps/api/v1", requests_per_second=0, timing=FAST,
+    params = RegistryCrawlParams(
+        base_url=f"{server.base}/npm", lockfile=lock, depth=1,
+        dependents_url=f"{server.base}/deps/api/v1", requests_per_second=0,
     )  # fmt: skip
+    summary = registry_crawl_flow(db, "npm", params, timing=FAST)
     assert summary.packages == 2 and summary.dependents_source.startswith("from the configured")
     assert summary.failed == ["broken", "weird"] and summary.unknown == []
     errors = dict(rows(db, "SELECT name, error FROM raw_registry_fetch_failures"))
@@ -305,9 +306,8 @@ def test_the_flow_finds_the_registry_when_no_base_url_is_given(
 ) -> None:
     monkeypatch.setenv("PIP_INDEX_URL", f"{server.base}/simple/")
     db = tmp_path / "w.duckdb"
-    summary = registry_crawl_flow(
-        db, "pypi", packages=["b"], depth=0, requests_per_second=0, timing=FAST
-    )
+    params = RegistryCrawlParams(packages=["b"], depth=0, requests_per_second=0)
+    summary = registry_crawl_flow(db, "pypi", params, timing=FAST)
     assert summary.packages == 1
     assert rows(db, "SELECT name, registry_url FROM raw_registry_packages") == [
         ("b", f"{server.base}/simple/")

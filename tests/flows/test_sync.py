@@ -12,40 +12,46 @@ from typer.testing import CliRunner
 from fixers.lifecycle import Change, ChangeState
 from flows.campaign import CampaignSpec, campaign_run_flow
 from flows.campaign_repository import CampaignPolicy
-from flows.cli import app
+from flows.cli.main import app
 from flows.sync import sync_flow
-from tasks import pulls
-from tasks.github_http import GitHubConfig
-from tasks.github_pulls import open_pull_request
-from tasks.pulls import ProviderError
+from tasks.github.http import GitHubConfig, GitHubEndpoint
+from tasks.pulls.github_api import open_pull_request
+from tasks.pulls.provider import ProviderError
 from tests.campaign_repos import make_campaign_repo
 from tests.fakes.github_server import GitHubServer, SchemaUnavailable, gateway_error, load_schema
 from tests.flows.test_campaign_github import TOKEN, RemoteBranches
 from tests.gitrepos import git
-from warehouse import ledger, store
+from warehouse.io import ledger, store
 
 MAX_RETRIES = 2  # a read is tried three times
 MERGE_SHA = "f" * 40
 CHANGE_COLUMNS = "change_id, state, merged, merge_sha, updated_at"
 
 
-def fast_config(fake: GitHubServer) -> GitHubConfig:
-    return GitHubConfig(
+def fast_endpoint(fake: GitHubServer) -> GitHubEndpoint:
+    """The fake's endpoint with quick retries: the value the flows pass to the tasks."""
+    return GitHubEndpoint(
         api_url=fake.base_url,
         graphql_url=fake.graphql_url,
-        token=SecretStr(TOKEN),
         max_retries=MAX_RETRIES,
         backoff_s=0.01,
         max_backoff_s=0.05,
     )
 
 
+def fast_config(fake: GitHubServer) -> GitHubConfig:
+    return GitHubConfig(**fast_endpoint(fake).model_dump(), token=SecretStr(TOKEN))
+
+
 def serve(monkeypatch: pytest.MonkeyPatch, fake: GitHubServer) -> GitHubServer:
-    """Point globallm at the fake, with the real client but quick retries."""
+    """Point the CLI at the fake through the environment the settings read (the older names
+    for the URLs, GLOBALLM_GITHUB__* for quick retries); the token as GITHUB_TOKEN."""
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     monkeypatch.setenv("GITHUB_API_URL", fake.base_url)
     monkeypatch.setenv("GITHUB_GRAPHQL_URL", fake.graphql_url)
-    monkeypatch.setattr(pulls, "github_config", lambda: fast_config(fake))
+    monkeypatch.setenv("GLOBALLM_GITHUB__MAX_RETRIES", str(MAX_RETRIES))
+    monkeypatch.setenv("GLOBALLM_GITHUB__BACKOFF_S", "0.01")
+    monkeypatch.setenv("GLOBALLM_GITHUB__MAX_BACKOFF_S", "0.05")
     return fake
 
 
@@ -100,7 +106,8 @@ def test_sync_reads_merged_closed_and_open_pull_requests_back(prefect_server, gi
         paths=[tmp_path / "work"],
         runs_dir=tmp_path / "runs",
     )
-    summary = campaign_run_flow(db_path=db, spec=spec, policy=CampaignPolicy(provider="github"))
+    policy = CampaignPolicy(provider="github", github=fast_endpoint(github))
+    summary = campaign_run_flow(db_path=db, spec=spec, policy=policy)
     assert summary.states == {"OPEN": 3}
     # a sync reads the oldest change first: that one is merged, and GitHub fails its first read
     with store.connect(db, read_only=True) as con:
@@ -128,7 +135,7 @@ def test_sync_reads_merged_closed_and_open_pull_requests_back(prefect_server, gi
     github.inject("GET /pull", *[gateway_error(apply=False)] * (MAX_RETRIES + 1))
     requests_before = len(github.requests)
 
-    first = sync_flow(db_path=db)
+    first = sync_flow(db_path=db, github=fast_endpoint(github))
 
     failed = next(row for row in first.rows if row.error)
     assert failed.change_id == ids[merged] and failed.after == "OPEN"
@@ -141,7 +148,8 @@ def test_sync_reads_merged_closed_and_open_pull_requests_back(prefect_server, gi
     assert event[0] == "OPEN" and "could not read https://github.com/acme/" in event[1]
     assert "HTTP 502" in event[1]
 
-    second = sync_flow(db_path=db)  # GitHub answers again: every pull request is read back
+    # GitHub answers again: every pull request is read back
+    second = sync_flow(db_path=db, github=fast_endpoint(github))
 
     state = changes(db)
     assert {name: row[1:4] for name, row in state.items()} == {
@@ -170,7 +178,7 @@ def test_sync_reads_merged_closed_and_open_pull_requests_back(prefect_server, gi
 
     # a third sync reads only the change still OPEN, and changes nothing
     pull_reads, check_reads = reads(github)
-    third = sync_flow(db_path=db)
+    third = sync_flow(db_path=db, github=fast_endpoint(github))
 
     assert changes(db) == state  # not even updated_at moves
     assert [(r.change_id, r.before, r.after) for r in third.rows] == [

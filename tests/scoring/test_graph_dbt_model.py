@@ -8,7 +8,7 @@ import pytest
 
 from scoring.graph import graph_metrics, prefer_service_dependents
 from scoring.impact import ImpactConfig, score_impact
-from tasks.dbt import invoke
+from tasks.dbt.build import invoke
 
 EDGES = [
     ("app", "web", "runtime"),

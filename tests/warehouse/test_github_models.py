@@ -21,8 +21,8 @@ from flows.crawl import crawl_flow
 from flows.score import score_flow
 from scoring.health import HealthConfig
 from settings import Settings
-from tasks.dbt import PROJECT_DIR, invoke
-from warehouse import store
+from tasks.dbt.build import PROJECT_DIR, invoke
+from warehouse.io import store
 
 NOW = datetime.now(UTC)
 

@@ -1,0 +1,135 @@
+"""DDL of the ledger (ledger_*): runs, plan items, changes, verifications, events, LLM calls,
+and the view that answers "every file touched, why, when, by whom" in one query."""
+
+LEDGER_TABLES: dict[str, str] = {
+    "ledger_runs": """
+        run_id VARCHAR PRIMARY KEY,
+        parent_run_id VARCHAR,
+        kind VARCHAR NOT NULL,
+        recipe VARCHAR,
+        actor VARCHAR NOT NULL,
+        status VARCHAR NOT NULL,
+        config JSON,
+        summary JSON,
+        summary_confidence DOUBLE,
+        created_at TIMESTAMPTZ NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL
+    """,
+    "ledger_plan_items": """
+        plan_item_id VARCHAR PRIMARY KEY,
+        run_id VARCHAR NOT NULL,
+        repo VARCHAR NOT NULL,
+        repo_path VARCHAR,
+        file_path VARCHAR NOT NULL,
+        action VARCHAR NOT NULL,
+        reason VARCHAR,
+        source VARCHAR,
+        recipe VARCHAR,
+        rules VARCHAR[],
+        confidence DOUBLE,
+        risk VARCHAR,
+        status VARCHAR NOT NULL,
+        change_id VARCHAR,
+        lines_added INTEGER,
+        lines_removed INTEGER,
+        created_at TIMESTAMPTZ NOT NULL,
+        updated_at TIMESTAMPTZ
+    """,
+    "ledger_changes": """
+        change_id VARCHAR PRIMARY KEY,
+        run_id VARCHAR,
+        plan_item_id VARCHAR,
+        repo VARCHAR,
+        batch_key VARCHAR,
+        branch VARCHAR,
+        base_branch VARCHAR,
+        base_sha VARCHAR,
+        commit_sha VARCHAR,
+        provider VARCHAR,
+        pr_url VARCHAR,
+        pr_body VARCHAR,
+        files_changed INTEGER,
+        lines_added INTEGER,
+        lines_removed INTEGER,
+        state VARCHAR NOT NULL,
+        gate_merge BOOLEAN,
+        gate_reasons VARCHAR[],
+        merged BOOLEAN NOT NULL DEFAULT false,
+        merge_sha VARCHAR,
+        reverted BOOLEAN NOT NULL DEFAULT false,
+        reverts_change_id VARCHAR,
+        generated_by VARCHAR,
+        diff VARCHAR,
+        created_at TIMESTAMPTZ NOT NULL,
+        updated_at TIMESTAMPTZ
+    """,
+    "ledger_verifications": """
+        change_id VARCHAR PRIMARY KEY,
+        tests_before INTEGER,
+        tests_after INTEGER,
+        passed_before INTEGER,
+        passed_after INTEGER,
+        failed_before INTEGER,
+        failed_after INTEGER,
+        errors_before INTEGER,
+        errors_after INTEGER,
+        new_failures VARCHAR[],
+        preexisting_failures VARCHAR[],
+        flaky VARCHAR[],
+        coverage_before DOUBLE,
+        coverage_after DOUBLE,
+        coverage_delta DOUBLE,
+        timed_out BOOLEAN,
+        lint VARCHAR,
+        isolation VARCHAR,
+        duration_s DOUBLE
+    """,
+    "ledger_events": """
+        event_id VARCHAR PRIMARY KEY,
+        run_id VARCHAR NOT NULL,
+        subject_kind VARCHAR NOT NULL,
+        subject_id VARCHAR NOT NULL,
+        state VARCHAR NOT NULL,
+        occurred_at TIMESTAMPTZ NOT NULL,
+        detail VARCHAR
+    """,
+    "ledger_llm_calls": """
+        call_id VARCHAR PRIMARY KEY,
+        run_id VARCHAR NOT NULL,
+        prompt_name VARCHAR NOT NULL,
+        prompt_sha VARCHAR NOT NULL,
+        model VARCHAR NOT NULL,
+        tokens_in INTEGER,
+        tokens_out INTEGER,
+        cost DOUBLE,
+        cache_hit BOOLEAN,
+        latency_s DOUBLE,
+        called_at TIMESTAMPTZ NOT NULL
+    """,
+}
+
+# The ledger's one-query answer: every file touched, why, when, by whom, with what confidence.
+LEDGER_VIEWS: dict[str, str] = {
+    "ledger_files_touched": """
+        SELECT
+            p.repo,
+            p.file_path,
+            p.reason AS why,
+            coalesce(c.updated_at, p.updated_at, p.created_at) AS touched_at,
+            coalesce(c.generated_by, p.source) AS by_whom,
+            r.actor,
+            p.confidence,
+            p.risk,
+            p.status,
+            c.state AS change_state,
+            c.branch,
+            c.pr_url,
+            c.commit_sha,
+            p.run_id,
+            p.plan_item_id,
+            c.change_id
+        FROM ledger_plan_items AS p
+        LEFT JOIN ledger_changes AS c ON p.change_id = c.change_id
+        LEFT JOIN ledger_runs AS r ON p.run_id = r.run_id
+    """,
+}
