@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -11,6 +14,7 @@ from rich.markup import escape
 import settings as config
 from flows.cli.output import OutputFormat, console
 from flows.score import Scoring
+from tasks.dbt.build import DbtBuildError
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table, json or csv")]
 # What fills an empty warehouse, for every command that finds no warehouse or no marts yet.
@@ -53,3 +57,37 @@ def github_enabled() -> bool:
         return True
     progress.console.print("GitHub skipped: GITHUB_TOKEN is not set")  # stderr, like progress
     return False
+
+
+def _is_build_failure(record: logging.LogRecord) -> bool:
+    """Whether a log record reports a failed dbt build (its exception, or a state naming it)."""
+    error = record.exc_info[1] if record.exc_info else None
+    return isinstance(error, DbtBuildError) or DbtBuildError.__name__ in record.getMessage()
+
+
+class _BuildFailureFilter(logging.Filter):
+    """Keeps Prefect's records of a failed dbt build (tracebacks included) off the terminal; the
+    command says what failed itself, and Prefect's API log still gets every record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not _is_build_failure(record)
+
+
+@contextmanager
+def build_failures_as_messages() -> Iterator[None]:
+    """A dbt build that fails inside the flows a command runs prints one message naming each
+    failing model or test and exits 1, never a traceback. The flows still fail, so the ledger
+    records the run (and its subflows) FAILED."""
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    quiet = _BuildFailureFilter()
+    consoles = [h for h in logging.getLogger().handlers if isinstance(h, PrefectConsoleHandler)]
+    for handler in consoles:
+        handler.addFilter(quiet)
+    try:
+        yield
+    except DbtBuildError as error:
+        raise fail(f"{error}\n(the run is recorded FAILED in ledger_runs)") from None
+    finally:
+        for handler in consoles:
+            handler.removeFilter(quiet)

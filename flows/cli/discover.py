@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from flows.cli.common import RANKED, fail, scoring_of, settings_for
+from flows.cli.common import RANKED, build_failures_as_messages, fail, scoring_of, settings_for
 from flows.cli.output import console
 from tasks.github.discovery import LANGUAGES
 from tasks.github.http import token_from_env
@@ -103,7 +103,8 @@ def discover(
         rank=rank,  # what was discovered shows in dim_repos and the ranking at once
         scoring=scoring_of(settings),
     )
-    summary = github_crawl_flow(db_path=settings.db, params=params)
+    with build_failures_as_messages():  # with rank: a failed model or test, one message
+        summary = github_crawl_flow(db_path=settings.db, params=params)
     found = summary.discovery
     console.print(
         f"repositories {found.repositories} · failed {found.failed} · {_usage(found)}"
@@ -161,7 +162,8 @@ def _discover_registries(
         rank=rank,  # what was crawled shows in dim_packages and the ranking at once
         scoring=scoring_of(settings),
     )
-    summary = registry_crawl_flow(db_path=settings.db, ecosystem=purl_type, params=params)
+    with build_failures_as_messages():  # with rank: a failed model or test, one message
+        summary = registry_crawl_flow(db_path=settings.db, ecosystem=purl_type, params=params)
     failed = summary.failed + summary.unknown
     console.print(
         f"packages {summary.packages} · edges {summary.edges} · failed {len(failed)}"

@@ -23,6 +23,7 @@ from flows.cli.campaign import campaign_app, fix
 from flows.cli.common import (
     FILL_HINT,
     FormatOption,
+    build_failures_as_messages,
     fail,
     github_enabled,
     settings_for,
@@ -125,7 +126,8 @@ def run(
         priority=settings.priority,
         github=github,
     )
-    summary = pipeline_flow(db_path=settings.db, params=params)
+    with build_failures_as_messages():  # a failed model or test: one message, exit 1
+        summary = pipeline_flow(db_path=settings.db, params=params)
     frame = queries.top_priorities(settings.db, settings.top).select(PRIORITY_COLUMNS)
     print_frame(frame, OutputFormat.table, title=f"Top {settings.top} by priority")
     repos = queries.top_priorities(settings.db, settings.top, kind="repo")
