@@ -41,7 +41,10 @@ def empty_warehouse() -> None:
     st.info(
         f"The warehouse `{app_cache.warehouse()}` is empty. Fill it with\n\n"
         "```bash\ngloballm run --path ~/src\n```\n\n"
-        "(offline: your git repositories and the installed Python packages), then come back."
+        "(offline: your git repositories and the installed Python packages), or with\n\n"
+        "```bash\ngloballm discover --language python      # GitHub, GITHUB_TOKEN set\n"
+        "globallm discover --source registries --ecosystem pypi --packages NAME\n```\n\n"
+        "(both build and score what they find), then come back."
     )
 
 

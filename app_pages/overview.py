@@ -15,7 +15,10 @@ st.title("Overview")
 
 figures = app_cache.read(queries.overview_figures)
 if not app_cache.has_tables("dim_repos", "fct_priority"):
-    st.info("Nothing is crawled and scored yet: `globallm run` fills the marts counted here.")
+    st.info(
+        "Nothing is crawled and scored yet: `globallm run` (local sources) or `globallm discover`"
+        " (GitHub, package registries) fills the marts counted here."
+    )
 
 counts = st.columns(4)
 counts[0].metric("Repositories", f"{figures['repositories']:,}")
@@ -75,7 +78,7 @@ else:
 st.subheader("Last runs")
 runs = app_cache.read(queries.last_runs, 10)
 if runs.is_empty():
-    st.caption("No runs yet: `globallm run` starts the first.")
+    st.caption("No runs yet: `globallm run` or `globallm discover` starts the first.")
 else:
     st.dataframe(
         runs,

@@ -117,7 +117,10 @@ def package_detail(row: dict) -> None:
 
 st.title("Priorities")
 if not app_cache.has_tables("fct_priority", "dim_repos", "dim_packages", "fct_issues"):
-    st.info("Nothing is ranked yet: `globallm run` crawls, builds and scores the warehouse.")
+    st.info(
+        "Nothing is ranked yet: `globallm run` (local sources) or `globallm discover` (GitHub,"
+        " package registries) crawls, builds and scores the warehouse."
+    )
     st.stop()
 
 options = app_cache.read(priority_queries.priority_options)

@@ -66,7 +66,10 @@ def neighbourhood_dot(graph: dict, repo_id: str) -> str:
 
 st.title("Repositories")
 if not app_cache.has_tables("fct_priority", "fct_repo_scores", "dim_repos", "dim_packages"):
-    st.info("No repositories are scored yet: `globallm run` crawls, builds and scores them.")
+    st.info(
+        "No repositories are scored yet: `globallm run` (local checkouts) or `globallm discover`"
+        " (GitHub) crawls, builds and scores them."
+    )
     st.stop()
 
 st.subheader("Health against impact")

@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow
+from prefect.runtime import flow_run
 from pydantic import BaseModel, ConfigDict
 
 from flows.runtime.ledger_hooks import LEDGER_HOOKS
+from flows.score import Ranked, Scoring, build_and_score
 from settings import FilterSettings, GitHubSettings
 from tasks.github.crawl import (
     GitHubCrawl,
@@ -30,6 +32,7 @@ class GitHubSummary(BaseModel):
     discovery: GitHubCrawl | None = None
     health: GitHubCrawl | None = None
     issues: GitHubCrawl | None = None
+    ranked: Ranked | None = None  # with rank=True: the build and score that followed
 
     @property
     def requests(self) -> int:
@@ -61,6 +64,8 @@ class GitHubCrawlParams(BaseModel):
     issues: bool = True
     limit: int | None = None
     health_max_age_h: float = 24.0
+    rank: bool = False  # then build and score the marts (the pipeline builds after its crawls)
+    scoring: Scoring = Scoring()
 
 
 @flow(name="github-crawl", **LEDGER_HOOKS)
@@ -75,7 +80,9 @@ def github_crawl_flow(
     `health_max_age_h` hours, then crawl their issues (only what changed, once crawled).
     Known repositories are refreshed when stars > min_stars OR dependents > min_dependents.
     Every request, in any process, shares the `requests_per_second` budget (`timing` can
-    override it and the endpoint's patience, e.g. tiny waits in tests)."""
+    override it and the endpoint's patience, e.g. tiny waits in tests). `rank`: then build the
+    marts and score them (`scoring`), as `globallm discover` and the deployment do; the
+    pipeline builds after all its crawls instead."""
     p = params or GitHubCrawlParams()
     tuned = _paced(p.requests_per_second, p.endpoint, timing)
     summary = GitHubSummary()
@@ -105,6 +112,8 @@ def github_crawl_flow(
             dependents=dependents,
             endpoint=p.endpoint,
         )
+    if p.rank:
+        summary.ranked = build_and_score(db_path, p.scoring, str(flow_run.get_id()))
     return summary
 
 

@@ -10,12 +10,12 @@ from prefect import flow
 from prefect.runtime import flow_run
 from pydantic import BaseModel, ConfigDict
 
-from flows.build import BuildSummary, build_flow
+from flows.build import BuildSummary
 from flows.crawl import CrawlSummary, crawl_flow
 from flows.github_crawl import GitHubCrawlParams, GitHubSummary, github_crawl_flow
 from flows.runtime.heartbeats import call_subflow
 from flows.runtime.ledger_hooks import LEDGER_HOOKS
-from flows.score import score_flow
+from flows.score import Scoring, build_and_score
 from scoring.health import HealthConfig
 from scoring.impact import ImpactConfig
 from scoring.priority import PriorityWeights
@@ -68,20 +68,13 @@ def pipeline_flow(
         github_summary = call_subflow(
             github_crawl_flow, db_path, params=p.github, parent_run_id=run_id
         )
-    built = call_subflow(build_flow, db_path, parent_run_id=run_id)
-    scored = call_subflow(
-        score_flow,
-        db_path,
-        p.health.model_dump(),
-        p.impact.model_dump(),
-        p.priority.model_dump(),
-        parent_run_id=run_id,
-    )
+    scoring = Scoring(health=p.health, impact=p.impact, priority=p.priority)
+    ranked = build_and_score(db_path, scoring, parent_run_id=run_id)
     return PipelineSummary(
         run_id=run_id,
         db_path=str(db_path),
         crawl=crawled,
-        build=built,
-        score=scored,
+        build=ranked.build,
+        score=ranked.score,
         github=github_summary,
     )

@@ -26,6 +26,7 @@ from scoring.redundancy import (
     project_texts,
     with_api_overlap,
 )
+from settings import CrawlSettings
 from tasks.dbt.build import dbt_build
 from tasks.local.api_surface import api_surface, paired_checkouts
 from tasks.local.embeddings import embed_texts
@@ -54,7 +55,7 @@ def redundancy_flow(
     threshold: float | None = None,
     priority: dict[str, float] | None = None,
     rebuild_priority: bool = True,
-    max_file_bytes: int = 2_000_000,
+    max_file_bytes: int = CrawlSettings().max_file_bytes,  # the settings' default, one place
     parent_run_id: str | None = None,
 ) -> RedundancySummary:
     """Assess one language's projects; `use_model=False` forces the TF-IDF fallback."""

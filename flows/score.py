@@ -7,9 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow
+from pydantic import BaseModel, ConfigDict
 
-from flows.build import SCORING_SELECTOR, BuildSummary
+from flows.build import SCORING_SELECTOR, BuildSummary, build_flow
+from flows.runtime.heartbeats import call_subflow
 from flows.runtime.ledger_hooks import LEDGER_HOOKS
+from scoring.health import HealthConfig
+from scoring.impact import ImpactConfig
+from scoring.priority import PriorityWeights
 from tasks.dbt.build import dbt_build
 
 
@@ -35,3 +40,34 @@ def score_flow(
         tests=sum(r.resource_type == "test" for r in outcome.results),
         seconds=outcome.seconds,
     )
+
+
+class Scoring(BaseModel):
+    """The score flow's parameters as one value; every default is the settings' default
+    (`health.*`, `impact.*`, `priority.*`: the section models themselves)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    health: HealthConfig = HealthConfig()
+    impact: ImpactConfig = ImpactConfig()
+    priority: PriorityWeights = PriorityWeights()
+
+
+class Ranked(BaseModel):
+    build: BuildSummary
+    score: BuildSummary
+
+
+def build_and_score(db_path: Path, scoring: Scoring, parent_run_id: str) -> Ranked:
+    """The build and score flows as subflows of the running flow (`parent_run_id`): the marts
+    over what it landed, scored and ranked, so `globallm prioritize` and the app show it."""
+    built = call_subflow(build_flow, db_path, parent_run_id=parent_run_id)
+    scored = call_subflow(
+        score_flow,
+        db_path,
+        scoring.health.model_dump(),
+        scoring.impact.model_dump(),
+        scoring.priority.model_dump(),
+        parent_run_id=parent_run_id,
+    )
+    return Ranked(build=built, score=scored)

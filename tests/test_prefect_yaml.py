@@ -13,6 +13,9 @@ from pydantic import BaseModel
 
 from flows.github_crawl import GitHubCrawlParams
 from flows.pipeline import PipelineParams
+from flows.redundancy import redundancy_flow
+from flows.registry_crawl import RegistryCrawlParams
+from flows.score import Scoring
 from settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,8 +42,6 @@ def test_deployment_entrypoint_and_parameters(deployment: dict):
 # A flow with more optional (configuration-like) parameters than this takes one typed parameter
 # model instead; the ledger's `parent_run_id` aside.
 MAX_OPTIONAL_PARAMETERS = 6
-# registry-crawl keeps its flat signature while its body moves into tasks (another change).
-FLAT_SIGNATURE_ALLOWED = {"registry-crawl"}
 SECRET_WORDS = ("token", "api_key", "password", "secret")
 
 
@@ -72,8 +73,7 @@ def test_flows_take_few_parameters_and_never_a_secret(deployment: dict):
         for n, p in signature.items()
         if p.default is not inspect.Parameter.empty and n != "parent_run_id"
     ]
-    if deployment["name"] not in FLAT_SIGNATURE_ALLOWED:
-        assert len(optional) <= MAX_OPTIONAL_PARAMETERS, f"{flow.name}: use a parameter model"
+    assert len(optional) <= MAX_OPTIONAL_PARAMETERS, f"{flow.name}: use a parameter model"
     names = list(signature)
     for name in signature:
         model = _model_of(hints.get(name))
@@ -98,6 +98,18 @@ def test_parameter_models_default_to_the_settings_defaults():
         settings.filter.min_stars,
         settings.filter.min_dependents,
     )
+    scoring = Scoring(health=settings.health, impact=settings.impact, priority=settings.priority)
+    assert github.scoring == scoring and github.rank is False
+    registry = RegistryCrawlParams()
+    assert registry.scoring == scoring and registry.rank is False
+    assert registry.requests_per_second == settings.registries.requests_per_second
+    assert (registry.dependents_url, registry.crates_url, registry.go_proxy_url) == (
+        settings.registries.dependents_url,
+        settings.registries.crates_url,
+        settings.registries.go_proxy_url,
+    )
+    max_file_bytes = inspect.signature(redundancy_flow.fn).parameters["max_file_bytes"].default
+    assert max_file_bytes == settings.crawl.max_file_bytes
 
 
 def test_every_flow_module_has_a_deployment():

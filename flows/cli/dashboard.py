@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Annotated
@@ -25,7 +26,7 @@ from rich.live import Live
 from rich.panel import Panel
 from rich.table import Table
 
-from flows.cli.common import FormatOption, fail, settings_for
+from flows.cli.common import FILL_HINT, FormatOption, fail, settings_for
 from flows.cli.output import OutputFormat, console, print_frame
 from warehouse.io import snapshot
 from warehouse.readers import queries
@@ -83,28 +84,72 @@ def streamlit_command(script: Path, port: int) -> list[str]:
     ]
 
 
+# A supervisor (systemd, docker, `kill`) stops with SIGTERM, a terminal with SIGINT or SIGHUP.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class _Stopped(Exception):
+    """A stop signal reached `globallm app`."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _raise_stopped(signum: int, _frame: object) -> None:
+    raise _Stopped(signum)
+
+
+def _stop_child(process: subprocess.Popen, signum: int) -> None:
+    """Pass the stop on to the child and wait for it to end; after STOP_GRACE_S, or at a
+    second stop signal, kill it."""
+    again: list[int] = []
+    for sig in STOP_SIGNALS:
+        signal.signal(sig, lambda received, _frame: again.append(received))
+    # From a terminal the child saw the same Ctrl-C; a lone signal to us has to be passed on.
+    if process.poll() is None:
+        process.send_signal(signum)
+    deadline = time.monotonic() + STOP_GRACE_S
+    while process.poll() is None and not again and time.monotonic() < deadline:
+        try:
+            process.wait(timeout=0.1)
+        except subprocess.TimeoutExpired:
+            continue
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+
+
 def _run_until_done(command: list[str], env: dict[str, str]) -> int:
-    """Run `command` and return its exit code; Ctrl-C stops it and waits for it to end."""
-    process = subprocess.Popen(command, env=env)
+    """Run `command` and return its exit code. SIGINT (Ctrl-C), SIGTERM and SIGHUP stop it:
+    the signal is passed on and the child waited for, so no server outlives the command."""
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS} if in_main_thread else {}
+    for sig in previous:
+        if sig != signal.SIGINT:  # SIGINT already raises KeyboardInterrupt
+            signal.signal(sig, _raise_stopped)
+    process: subprocess.Popen | None = None
     try:
-        # Wait in short steps: a SIGINT that lands on another thread (polars and jemalloc keep
-        # some) would not interrupt one long waitpid, and Ctrl-C would go unnoticed.
+        process = subprocess.Popen(command, env=env)
+        # Wait in short steps: a signal that lands on another thread (polars and jemalloc keep
+        # some) would not interrupt one long waitpid, and the stop would go unnoticed.
         while True:
             try:
                 return process.wait(timeout=0.2)
             except subprocess.TimeoutExpired:
                 continue
-    except KeyboardInterrupt:
-        # From a terminal the child saw the same Ctrl-C; a lone SIGINT to us has to be passed on.
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=STOP_GRACE_S)
-        except subprocess.TimeoutExpired:
+    except (KeyboardInterrupt, _Stopped) as stop:
+        signum = stop.signum if isinstance(stop, _Stopped) else signal.SIGINT
+        if process is not None and in_main_thread:
+            _stop_child(process, signum)
+        console.print(f"globallm app stopped ({signal.Signals(signum).name})")
+        return 0
+    finally:
+        if process is not None and process.poll() is None:  # never leave the server behind
             process.kill()
             process.wait()
-        console.print("globallm app stopped")
-        return 0
+        for sig, handler in previous.items():
+            signal.signal(sig, signal.SIG_DFL if handler is None else handler)
 
 
 def serve_app(
@@ -180,14 +225,14 @@ def _dashboard(db: Path, budget: int) -> RenderableType:
     """The figures, last runs and top priorities as one Layout."""
     status = _read_status(db)
     if status is None:
-        return Panel("The warehouse is empty: run `globallm run` to fill it.")
+        return Panel(f"The warehouse is empty: {FILL_HINT}.")
     figures, runs = status
     try:
         top = queries.top_priorities(db, TOP_PRIORITIES).select(PRIORITY_COLUMNS)
         bottom: RenderableType = _frame_table(top, f"Top {TOP_PRIORITIES} by priority")
     except duckdb.CatalogException:
         top = pl.DataFrame()
-        bottom = "No priorities yet: run `globallm run` to score the warehouse."
+        bottom = f"No priorities yet: {FILL_HINT}."
     upper = max(len(FIGURE_LABELS), runs.height) + 6
     lower = top.height + 7
     layout = Layout()
@@ -219,10 +264,12 @@ def status(
     budget = settings.budgets.tokens_per_week
     try:
         current = _read_status(settings.db)
-    except (FileNotFoundError, duckdb.Error) as error:
+    except FileNotFoundError as error:
+        raise fail(f"no warehouse at {settings.db}: {FILL_HINT}") from error
+    except duckdb.Error as error:
         raise fail(f"{error}".split("\n")[0]) from error
     if current is None:
-        raise fail(f"the warehouse {settings.db} is empty: run `globallm run` to fill it")
+        raise fail(f"the warehouse {settings.db} is empty: {FILL_HINT}")
     figures, runs = current
     if dashboard:
         _show_dashboard(settings.db, budget, watch, every)

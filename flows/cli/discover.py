@@ -9,11 +9,14 @@ from typing import Annotated
 
 import typer
 
-from flows.cli.common import fail, settings_for
+from flows.cli.common import RANKED, build_failures_as_messages, fail, scoring_of, settings_for
 from flows.cli.output import console
 from tasks.github.discovery import LANGUAGES
 from tasks.github.http import token_from_env
 
+UNRANKED = (
+    "not built or scored (--no-rank): a `globallm discover` without it, or `globallm run`, ranks it"
+)
 NO_TOKEN = "GitHub needs GITHUB_TOKEN (github.api_url / github.graphql_url for Enterprise)"
 
 
@@ -58,6 +61,13 @@ def discover(
     depth: Annotated[
         int | None, typer.Option(help="Dependency hops to follow from the seeds [default 1]")
     ] = None,
+    rank: Annotated[
+        bool,
+        typer.Option(
+            help="Then build and score the marts, so `prioritize` ranks what was found "
+            "(--no-rank: several discoveries in a row, the last one ranks)"
+        ),
+    ] = True,
 ) -> None:
     """Find GitHub repositories by language and stars, or crawl a package registry's
     dependency graph from seed packages (--source registries)."""
@@ -66,7 +76,7 @@ def discover(
     if source is Source.registries:
         if language or min_stars is not None or limit is not None:
             raise fail("--language, --min-stars and --limit are for --source github", 2)
-        _discover_registries(ctx, ecosystem, packages or [], from_lockfile, depth)
+        _discover_registries(ctx, ecosystem, packages or [], from_lockfile, depth, rank)
         return
     if ecosystem or packages or from_lockfile or depth is not None:
         raise fail(
@@ -90,13 +100,17 @@ def discover(
         issues=False,
         limit=limit,
         requests_per_second=settings.github.requests_per_second,
+        rank=rank,  # what was discovered shows in dim_repos and the ranking at once
+        scoring=scoring_of(settings),
     )
-    summary = github_crawl_flow(db_path=settings.db, params=params)
+    with build_failures_as_messages():  # with rank: a failed model or test, one message
+        summary = github_crawl_flow(db_path=settings.db, params=params)
     found = summary.discovery
     console.print(
         f"repositories {found.repositories} · failed {found.failed} · {_usage(found)}"
         f" · warehouse [bold]{settings.db.resolve()}[/bold]"
     )
+    console.print(RANKED if rank else UNRANKED)
     if found.failed:
         raise typer.Exit(1)
 
@@ -107,10 +121,11 @@ def _discover_registries(
     packages: list[str],
     lockfile: Path | None,
     depth: int | None,
+    rank: bool,
 ) -> None:
     """`discover --source registries`: check the flags, find the registry the user's own
     tools are configured with, crawl, and print one summary line."""
-    from flows.registry_crawl import registry_crawl_flow
+    from flows.registry_crawl import RegistryCrawlParams, registry_crawl_flow
     from tasks.local.lockfiles import LockfileError, parse_lockfile
     from tasks.registries.endpoints import public_url, registry_url
     from tasks.registries.models import ECOSYSTEMS, RegistryNotConfigured
@@ -136,10 +151,7 @@ def _discover_registries(
         registry_url(purl_type, conf.crates_url, conf.go_proxy_url)
     except RegistryNotConfigured as error:
         raise fail(str(error), 2) from error
-    summary = registry_crawl_flow(  # no URL with credentials becomes a flow parameter
-        db_path=settings.db,
-        ecosystem=purl_type,
-        base_url=None,
+    params = RegistryCrawlParams(  # no URL with credentials becomes a flow parameter
         crates_url=public_url(conf.crates_url) if conf.crates_url else None,
         go_proxy_url=public_url(conf.go_proxy_url) if conf.go_proxy_url else None,
         packages=packages,
@@ -147,7 +159,11 @@ def _discover_registries(
         depth=depth,
         dependents_url=conf.dependents_url,
         requests_per_second=conf.requests_per_second,
+        rank=rank,  # what was crawled shows in dim_packages and the ranking at once
+        scoring=scoring_of(settings),
     )
+    with build_failures_as_messages():  # with rank: a failed model or test, one message
+        summary = registry_crawl_flow(db_path=settings.db, ecosystem=purl_type, params=params)
     failed = summary.failed + summary.unknown
     console.print(
         f"packages {summary.packages} · edges {summary.edges} · failed {len(failed)}"
@@ -155,6 +171,7 @@ def _discover_registries(
         f" · dependents {summary.dependents_source}"
         f" · warehouse [bold]{settings.db.resolve()}[/bold]"
     )
+    console.print(RANKED if rank else UNRANKED)
     if summary.unknown:
         console.print(f"[red]unknown packages: {', '.join(summary.unknown)}[/red]")
     if summary.failed:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 # Prefect's per-hook INFO lines drown the CLI's output; PREFECT_LOGGING_LEVEL=INFO restores them.
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
@@ -19,7 +20,14 @@ from pydantic import ValidationError
 
 import settings as config
 from flows.cli.campaign import campaign_app, fix
-from flows.cli.common import FormatOption, fail, github_enabled, settings_for
+from flows.cli.common import (
+    FILL_HINT,
+    FormatOption,
+    build_failures_as_messages,
+    fail,
+    github_enabled,
+    settings_for,
+)
 from flows.cli.dashboard import serve_app, status
 from flows.cli.discover import discover, issues
 from flows.cli.output import OutputFormat, console, print_frame
@@ -45,6 +53,18 @@ app.command()(issues)
 app.command()(redundancy)
 
 PRIORITY_COLUMNS = ["rank", "name", "kind", "source", "language", "priority", "health", "impact"]
+_MISSING_TABLE = re.compile(r"Table with name (\w+) does not exist")
+
+
+def _unbuilt_model(error: duckdb.CatalogException) -> str | None:
+    """The dbt model (a mart, say) the query names that the warehouse does not hold yet."""
+    from tasks.dbt.build import PROJECT_DIR
+
+    missing = _MISSING_TABLE.search(str(error))
+    if missing is None:
+        return None
+    models = {p.stem for p in (PROJECT_DIR / "models").rglob("*") if p.suffix in {".sql", ".py"}}
+    return missing.group(1) if missing.group(1) in models else None
 
 
 @app.callback()
@@ -106,7 +126,8 @@ def run(
         priority=settings.priority,
         github=github,
     )
-    summary = pipeline_flow(db_path=settings.db, params=params)
+    with build_failures_as_messages():  # a failed model or test: one message, exit 1
+        summary = pipeline_flow(db_path=settings.db, params=params)
     frame = queries.top_priorities(settings.db, settings.top).select(PRIORITY_COLUMNS)
     print_frame(frame, OutputFormat.table, title=f"Top {settings.top} by priority")
     repos = queries.top_priorities(settings.db, settings.top, kind="repo")
@@ -138,8 +159,10 @@ def prioritize(
     settings = settings_for(ctx, top=top)
     try:
         frame = queries.top_priorities(settings.db, settings.top)
-    except (FileNotFoundError, duckdb.CatalogException) as error:
-        raise fail(f"{error}\nrun `globallm run` to fill the warehouse") from error
+    except FileNotFoundError as error:
+        raise fail(f"no warehouse at {settings.db}: {FILL_HINT}") from error
+    except duckdb.CatalogException as error:  # crawled, never built and scored
+        raise fail(f"no ranking yet in {settings.db}: {FILL_HINT}") from error
     if fmt is OutputFormat.table:
         frame = frame.select(PRIORITY_COLUMNS)
     print_frame(frame, fmt, title=f"Top {settings.top} by priority")
@@ -155,11 +178,18 @@ def sql(
     settings = settings_for(ctx)
     try:
         frame = queries.run_sql(settings.db, query)
+        print_frame(frame, fmt)
     except queries.WriteRefused as error:
         raise fail(str(error), 2) from error
-    except (FileNotFoundError, duckdb.Error) as error:
+    except FileNotFoundError as error:
+        raise fail(f"no warehouse at {settings.db}: {FILL_HINT}") from error
+    except duckdb.CatalogException as error:
+        model = _unbuilt_model(error)
+        if model is None:  # the query's own mistake: DuckDB's message says which
+            raise fail(str(error)) from error
+        raise fail(f"{model} is not built yet: {FILL_HINT}") from error
+    except (duckdb.Error, pl.exceptions.PolarsError) as error:
         raise fail(str(error)) from error
-    print_frame(frame, fmt)
 
 
 @app.command("config")

@@ -28,12 +28,38 @@ def _cell(value: object) -> str:
     return str(value)
 
 
+def _json_text(value: object) -> str | None:
+    if value is None:
+        return None
+    try:
+        return json.dumps(value, default=str, ensure_ascii=False)
+    except (TypeError, ValueError):  # a map whose keys JSON cannot hold (dates, lists...)
+        return str(value)
+
+
+def csv_ready(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with the columns CSV cannot hold as text: lists, arrays, structs and maps as
+    JSON (`["a", "b"]`, `{"k": 1}`), bytes as hex; null stays an empty field."""
+    replaced = []
+    for name, dtype in frame.schema.items():
+        if dtype.is_nested():
+            values = [_json_text(v) for v in frame[name].to_list()]
+        elif dtype == pl.Binary:
+            values = [None if v is None else v.hex() for v in frame[name].to_list()]
+        elif dtype == pl.Object:
+            values = [None if v is None else str(v) for v in frame[name].to_list()]
+        else:
+            continue
+        replaced.append(pl.Series(name, values, dtype=pl.String))
+    return frame.with_columns(replaced) if replaced else frame
+
+
 def print_frame(frame: pl.DataFrame, fmt: OutputFormat, title: str | None = None) -> None:
-    """Write `frame` to stdout in the chosen format."""
+    """Write `frame` to stdout in the chosen format (CSV: nested values as JSON text)."""
     if fmt is OutputFormat.json:
         sys.stdout.write(json.dumps(frame.to_dicts(), default=str, indent=2) + "\n")
     elif fmt is OutputFormat.csv:
-        sys.stdout.write(frame.write_csv())
+        sys.stdout.write(csv_ready(frame).write_csv())
     else:
         table = Table(title=title, show_lines=False)
         for column in frame.columns:

@@ -9,7 +9,7 @@ import duckdb
 import polars as pl
 import typer
 
-from flows.cli.common import fail, settings_for
+from flows.cli.common import FILL_HINT, fail, settings_for
 from flows.cli.output import OutputFormat, console, print_frame
 from warehouse.io import store
 from warehouse.readers import queries, redundancy_queries
@@ -41,7 +41,7 @@ def redundancy(
 
     settings = settings_for(ctx)
     if not _scored(settings.db):
-        raise fail(f"no scored warehouse at {settings.db}: run `globallm run` first")
+        raise fail(f"no scored warehouse at {settings.db}: {FILL_HINT}")
     console.print(method_for(model)[1])  # the first line says which embedding method runs
     summary = redundancy_flow(
         db_path=settings.db,

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import duckdb
 import polars as pl
 import typer
 
-from flows.cli.common import FormatOption, fail, settings_for
+from flows.cli.common import FILL_HINT, FormatOption, fail, settings_for
 from flows.cli.output import OutputFormat, console, print_frame
 from warehouse.readers import run_queries
 
@@ -18,19 +19,32 @@ runs_app = typer.Typer(help="Read the ledger of runs.", no_args_is_help=True)
 @runs_app.command("list")
 def runs_list(ctx: typer.Context, limit: int = 20, fmt: FormatOption = OutputFormat.table) -> None:
     """Runs, newest first, with plan items and changes."""
+    db = settings_for(ctx).db
     try:
-        frame = run_queries.list_runs(settings_for(ctx).db, limit)
-    except FileNotFoundError as error:
-        raise fail(str(error)) from error
+        frame = run_queries.list_runs(db, limit)
+    except (FileNotFoundError, duckdb.CatalogException) as error:
+        raise _no_ledger(db, error) from error
+    if frame.is_empty() and fmt is OutputFormat.table:
+        console.print(f"no runs yet in {db}: {FILL_HINT}")
+        return
     print_frame(frame, fmt)
+
+
+def _no_ledger(db: Path, error: Exception) -> typer.Exit:
+    """No warehouse, or a DuckDB file without the ledger: say what fills it."""
+    if isinstance(error, FileNotFoundError):
+        return fail(f"no warehouse at {db}: {FILL_HINT}")
+    return fail(f"no runs yet in {db}: {FILL_HINT}")
 
 
 def _run_id(ctx: typer.Context, prefix: str) -> tuple[Path, str]:
     db = settings_for(ctx).db
     try:
         return db, run_queries.resolve_run_id(db, prefix)
-    except (run_queries.UnknownRun, FileNotFoundError) as error:
+    except run_queries.UnknownRun as error:
         raise fail(str(error)) from error
+    except (FileNotFoundError, duckdb.CatalogException) as error:
+        raise _no_ledger(db, error) from error
 
 
 @runs_app.command("show")
@@ -79,10 +93,7 @@ def runs_export(
 ) -> None:
     """Every plan item of a run with its change and verification, as JSON or CSV."""
     db, full = _run_id(ctx, run_id)
-    frame = run_queries.run_items(db, full)
-    if fmt is OutputFormat.csv:  # CSV has no lists: join them
-        frame = frame.with_columns(pl.col(pl.List(pl.String)).list.join("; "))
-    print_frame(frame, fmt)
+    print_frame(run_queries.run_items(db, full), fmt)  # CSV: lists as JSON text
 
 
 @runs_app.command("sync")
@@ -138,8 +149,10 @@ def revert(
     db = settings_for(ctx).db
     try:
         change = run_queries.find_change(db, change_id)
-    except (run_queries.UnknownRun, FileNotFoundError) as error:
+    except run_queries.UnknownRun as error:
         raise fail(str(error)) from error
+    except (FileNotFoundError, duckdb.CatalogException) as error:
+        raise _no_ledger(db, error) from error
     if change["state"] != "MERGED" or not change["merge_sha"]:
         raise fail(
             f"change {change['change_id']} is {change['state']}: only a merged change "

@@ -6,6 +6,7 @@ that as a finding on the repository and goes on.
 
 from __future__ import annotations
 
+import ast
 import configparser
 import json
 import re
@@ -37,6 +38,9 @@ class ParsedManifest(BaseModel):
     ecosystem: str
     package_name: str | None = None
     dependencies: list[DeclaredDependency] = []
+    # What the manifest holds but was left unread (a setup.py value that is no literal...);
+    # the crawl records each as a finding on the repository
+    notes: list[str] = []
 
 
 def _pep508(spec: str, kind: str = "runtime", extra: str = "") -> DeclaredDependency:
@@ -120,7 +124,13 @@ def parse_setup_cfg(text: str) -> ParsedManifest:
         parser.read_string(text)
     except configparser.Error as error:
         raise ManifestError(f"invalid setup.cfg: {error}") from error
-    lines = lambda value: [v.strip() for v in value.splitlines() if v.strip()]  # noqa: E731
+
+    def lines(value: str) -> list[str]:
+        # `file:` / `attr:` directives name where setuptools finds the value, not requirements
+        if value.strip().startswith(("file:", "attr:")):
+            return []
+        return [v.strip() for v in value.splitlines() if v.strip()]
+
     deps = [_pep508(s) for s in lines(parser.get("options", "install_requires", fallback=""))]
     if parser.has_section("options.extras_require"):
         for extra, value in parser.items("options.extras_require"):
@@ -132,6 +142,83 @@ def parse_setup_cfg(text: str) -> ParsedManifest:
         package_name=canonicalize_name(name) if name else None,
         dependencies=deps,
     )
+
+
+_SETUP_KEYWORDS = {"name", "install_requires", "extras_require"}
+
+
+def parse_setup_py(text: str) -> ParsedManifest:
+    """The package name and requirements a setup.py passes to `setup()` as literals.
+
+    The file is parsed, never run: a value that is an expression (a function call, a variable
+    set by code) is left out and noted. A module-level constant (`NAME = "x"`) counts as the
+    literal it holds."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError as error:
+        where = f"{error.msg} (line {error.lineno})"
+        raise ManifestError(f"setup.py is not valid Python 3: {where}") from error
+    except (ValueError, RecursionError, MemoryError) as error:  # NUL bytes, absurd nesting
+        raise ManifestError(f"setup.py cannot be parsed: {error}") from error
+    constants = _module_constants(tree)
+    name, deps, notes = None, [], []
+    for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call) and _is_setup(n.func)):
+        for keyword in call.keywords:
+            if keyword.arg not in _SETUP_KEYWORDS:
+                continue
+            try:
+                value = ast.literal_eval(constants.get(_name_of(keyword.value), keyword.value))
+            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                notes.append(
+                    f"setup({keyword.arg}=...) on line {keyword.value.lineno} is no literal: "
+                    "setup.py is never run, so it is left unread"
+                )
+                continue
+            if keyword.arg == "name" and isinstance(value, str) and value.strip():
+                name = value.strip()
+            elif keyword.arg == "install_requires" and isinstance(value, list | tuple):
+                deps += [_pep508(spec) for spec in value if isinstance(spec, str)]
+            elif keyword.arg == "extras_require" and isinstance(value, dict):
+                for extra, specs in value.items():
+                    specs = [specs] if isinstance(specs, str) else specs
+                    deps += [
+                        _pep508(spec, _extra_kind(str(extra)), str(extra))
+                        for spec in specs
+                        if isinstance(spec, str)
+                    ]
+    return ParsedManifest(
+        manifest_kind="setup.py",
+        ecosystem="pypi",
+        package_name=canonicalize_name(name) if name else None,
+        dependencies=deps,
+        notes=notes,
+    )
+
+
+def _is_setup(func: ast.expr) -> bool:
+    """`setup(...)`, `setuptools.setup(...)`, `distutils.core.setup(...)`."""
+    return (isinstance(func, ast.Name) and func.id == "setup") or (
+        isinstance(func, ast.Attribute) and func.attr == "setup"
+    )
+
+
+def _name_of(node: ast.expr) -> str | None:
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _module_constants(tree: ast.Module) -> dict[str, ast.expr]:
+    """Names assigned exactly once at module level, to the expression they were given."""
+    assigned: dict[str, list[ast.expr]] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        else:
+            continue
+        if isinstance(target, ast.Name):
+            assigned.setdefault(target.id, []).append(value)
+    return {name: values[0] for name, values in assigned.items() if len(values) == 1}
 
 
 def parse_package_json(text: str) -> ParsedManifest:
@@ -226,6 +313,7 @@ def parser_for(path: str) -> Callable[[str], ParsedManifest] | None:
     return {
         "pyproject.toml": parse_pyproject,
         "setup.cfg": parse_setup_cfg,
+        "setup.py": parse_setup_py,
         "package.json": parse_package_json,
         "go.mod": parse_go_mod,
         "Cargo.toml": parse_cargo_toml,

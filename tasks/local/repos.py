@@ -162,11 +162,11 @@ def _read_manifests(
     path: Path, repo_id: str, files: list[str], findings: list[Finding]
 ) -> tuple[list[ManifestRow], list[DependencyRow], tuple[str, str] | None]:
     """Every manifest's row and declared dependencies, and the package the repository
-    publishes (a top-level manifest's name wins). A broken or non-UTF-8 manifest still gets
-    its row (parsed=False) and a finding, and the crawl goes on."""
+    publishes (a top-level manifest's name wins, then NAMING_MANIFESTS' order). A broken or
+    non-UTF-8 manifest still gets its row (parsed=False) and a finding, and the crawl goes on."""
     manifests: list[ManifestRow] = []
     dependencies: list[DependencyRow] = []
-    package: tuple[str, str] | None = None
+    named: list[tuple[tuple[bool, int, int], str, str]] = []  # (preference, name, ecosystem)
     for rel in files:
         parse = parser_for(rel)
         if parse is None or not (path / rel).is_file():
@@ -203,8 +203,13 @@ def _read_manifests(
         dependencies += [
             DependencyRow(repo_id=repo_id, manifest_path=rel, **dep.model_dump()) for dep in unique
         ]
-        if parsed.package_name and (package is None or rel.count("/") == 0):
-            package = (parsed.package_name, parsed.ecosystem)
+        findings += [
+            Finding(repo_id=repo_id, path=rel, finding_kind="unread-manifest-value", detail=note)
+            for note in parsed.notes
+        ]
+        if parsed.package_name:
+            named.append((_name_preference(rel, len(named)), parsed.package_name, parsed.ecosystem))
+    package = min(named)[1:] if named else None
     return manifests, dependencies, package
 
 
@@ -236,6 +241,18 @@ def _history(path: Path, repo_id: str, as_of: datetime, findings: list[Finding])
         "latest_tag": tag_names[0] if tag_names else None,
         "head_sha": history[0].sha if history else None,
     }
+
+
+# Where a checkout names its package, most authoritative first (setuptools reads setup.cfg's
+# metadata before setup.py's arguments; pyproject.toml's [project] table wins over both)
+NAMING_MANIFESTS = ["pyproject.toml", "setup.cfg", "setup.py", "package.json", "go.mod"]
+
+
+def _name_preference(rel: str, position: int) -> tuple[bool, int, int]:
+    """Top-level manifests before nested ones, then NAMING_MANIFESTS' order, then file order."""
+    kind = PurePosixPath(rel).name
+    rank = NAMING_MANIFESTS.index(kind) if kind in NAMING_MANIFESTS else len(NAMING_MANIFESTS)
+    return ("/" in rel, rank, position)
 
 
 README_EXCERPT_CHARS = 4000  # redundancy embeds at most `redundancy.readme_chars` of it

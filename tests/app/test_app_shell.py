@@ -12,7 +12,7 @@ from warehouse.readers import queries
 def test_an_empty_warehouse_says_how_to_fill_it(tmp_path: Path, monkeypatch):
     at = open_app(tmp_path / "none.duckdb", monkeypatch)
     text = " ".join(block.value for block in at.info)
-    assert "globallm run" in text
+    assert "globallm run" in text and "globallm discover" in text
     assert "none.duckdb" in text
 
 

@@ -72,7 +72,8 @@ def test_a_young_warehouse_shows_zeros_its_run_and_how_to_fill_the_marts(tmp_pat
     with store.connect(db) as con:
         store.upsert_run(con, "first-run", "crawl", "RUNNING")
     at = open_app(db, monkeypatch, page=PAGE)
-    assert "globallm run" in " ".join(block.value for block in at.info)
+    says = " ".join(block.value for block in at.info)
+    assert "globallm run" in says and "globallm discover" in says
     assert set(metrics(at).values()) == {"0"}
     (runs,) = at.dataframe
     assert list(runs.value["status"]) == ["RUNNING"]

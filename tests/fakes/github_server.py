@@ -37,7 +37,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2].parent / "shared/github/schema.graphql"
+# ../shared beside the checkout; from a git worktree (../wt/<name>), the one further up.
+_SCHEMA = "shared/github/schema.graphql"
+_ROOT = Path(__file__).resolve().parents[2]
+SCHEMA_PATH = next(
+    (folder / _SCHEMA for folder in _ROOT.parents if (folder / _SCHEMA).is_file()),
+    _ROOT.parent / _SCHEMA,
+)
 DOCS = "https://docs.github.com/rest"
 
 

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from flows.build import build_flow
 from flows.cli.main import app
-from flows.registry_crawl import registry_crawl_flow
+from flows.registry_crawl import RegistryCrawlParams, registry_crawl_flow
 from flows.score import score_flow
 from tasks.registries.fetch import RegistryTarget
 from tasks.registries.queue import crawl_id_for
@@ -57,7 +57,7 @@ def test_discover_registries_then_build_shows_the_edges(
     monkeypatch.setenv("PIP_INDEX_URL", f"{server.base}/simple/")
     db = tmp_path / "w.duckdb"
     argv = ["--db", str(db), "discover", "--source", "registries", "--ecosystem", "pypi"]
-    argv += ["--packages", "a", "--depth", "2"]
+    argv += ["--packages", "a", "--depth", "2", "--no-rank"]  # built and scored below
 
     first = runner.invoke(app, argv)
     assert first.exit_code == 0, first.output
@@ -145,10 +145,10 @@ def test_faults_and_an_unknown_package_are_recorded_and_the_crawl_goes_on(
     server.fault("/simple/b/", "502", ("429", 0.05))
     server.fault("/pypi/a/json", "truncate")
     db = tmp_path / "w.duckdb"
-    summary = registry_crawl_flow(
-        db, "pypi", f"{server.base}/simple/", packages=["e", "nope"], depth=4,
-        requests_per_second=0, timing=FAST,
-    )  # fmt: skip
+    params = RegistryCrawlParams(
+        base_url=f"{server.base}/simple/", packages=["e", "nope"], depth=4, requests_per_second=0
+    )
+    summary = registry_crawl_flow(db, "pypi", params, timing=FAST)
     assert summary.unknown == ["ghost", "nope"] and summary.failed == []
     assert summary.packages == 5  # e, a, b, c, d: each once, though a and e both lead to b
     assert server.count("/simple/b/", 200) == 1 and server.count("/simple/a/", 200) == 1
@@ -176,9 +176,8 @@ def test_a_killed_crawl_resumes_without_fetching_again(
                      dependent_repos=None, dependents_source=None, registry_url=index)  # fmt: skip
     registry.land(crawl_id, row, [], ["b"], 0)
 
-    summary = registry_crawl_flow(
-        db, "pypi", index, packages=["a"], depth=2, requests_per_second=0, timing=FAST
-    )
+    params = RegistryCrawlParams(base_url=index, packages=["a"], depth=2, requests_per_second=0)
+    summary = registry_crawl_flow(db, "pypi", params, timing=FAST)
     assert summary.resumed is True and summary.packages == 2  # b and c
     assert server.count("/simple/a/") == 0 and server.count("/simple/b/") == 1
     assert rows(db, "SELECT name FROM raw_registry_packages ORDER BY 1") == [
@@ -218,10 +217,11 @@ def test_npm_from_a_lockfile_with_the_dependents_service(
         )
     )
     db = tmp_path / "w.duckdb"
-    summary = registry_crawl_flow(
-        db, "npm", f"{server.base}/npm", lockfile=lock, depth=1,
-        dependents_url=f"{server.base}/deps/api/v1", requests_per_second=0, timing=FAST,
+    params = RegistryCrawlParams(
+        base_url=f"{server.base}/npm", lockfile=lock, depth=1,
+        dependents_url=f"{server.base}/deps/api/v1", requests_per_second=0,
     )  # fmt: skip
+    summary = registry_crawl_flow(db, "npm", params, timing=FAST)
     assert summary.packages == 2 and summary.dependents_source.startswith("from the configured")
     assert summary.failed == ["broken", "weird"] and summary.unknown == []
     errors = dict(rows(db, "SELECT name, error FROM raw_registry_fetch_failures"))
@@ -268,7 +268,9 @@ def test_index_credentials_never_reach_parameters_columns_or_messages(
     monkeypatch.setenv("PIP_INDEX_URL", index)
     db = tmp_path / "w.duckdb"
     argv = ["--db", str(db), "discover", "--source", "registries", "--ecosystem", "pypi"]
-    result = runner.invoke(app, [*argv, "--packages", "b", "--packages", "nope", "--depth", "0"])
+    result = runner.invoke(
+        app, [*argv, "--packages", "b", "--packages", "nope", "--depth", "0", "--no-rank"]
+    )
     assert result.exit_code == 1 and "unknown packages: nope" in result.output, result.output
     assert secret not in result.output
     # the index got the credentials, as HTTP auth
@@ -304,9 +306,8 @@ def test_the_flow_finds_the_registry_when_no_base_url_is_given(
 ) -> None:
     monkeypatch.setenv("PIP_INDEX_URL", f"{server.base}/simple/")
     db = tmp_path / "w.duckdb"
-    summary = registry_crawl_flow(
-        db, "pypi", packages=["b"], depth=0, requests_per_second=0, timing=FAST
-    )
+    params = RegistryCrawlParams(packages=["b"], depth=0, requests_per_second=0)
+    summary = registry_crawl_flow(db, "pypi", params, timing=FAST)
     assert summary.packages == 1
     assert rows(db, "SELECT name, registry_url FROM raw_registry_packages") == [
         ("b", f"{server.base}/simple/")

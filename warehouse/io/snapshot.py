@@ -80,7 +80,9 @@ def readable_path(db_path: Path | str) -> Path:
     if newest is not None:
         return newest
     if not Path(db_path).exists():
-        raise FileNotFoundError(f"no warehouse at {db_path}: run `globallm run` first")
+        raise FileNotFoundError(
+            f"no warehouse at {db_path}: run `globallm run` or `globallm discover` first"
+        )
     published = publish(db_path)
     assert published is not None
     return published

@@ -90,7 +90,9 @@ def connect(db_path: Path | str, read_only: bool = False) -> Iterator[duckdb.Duc
     """A connection held only for the `with` block; waits while another process writes."""
     path = Path(db_path)
     if read_only and not path.exists():
-        raise FileNotFoundError(f"no warehouse at {path}: run `globallm run` first")
+        raise FileNotFoundError(
+            f"no warehouse at {path}: run `globallm run` or `globallm discover` first"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     with _CONNECTIONS.shared():
         con = _open(path, read_only)

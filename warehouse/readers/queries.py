@@ -34,13 +34,43 @@ def check_read_only(sql: str) -> None:
             )
 
 
+# DuckDB types polars cannot hold (or holds only as opaque bytes), anywhere inside a column
+_TEXT_TYPES = {"interval", "union", "bit", "bignum", "varint"}
+
+
+def _needs_text(kind: object) -> bool:
+    """Whether a DuckDB column type holds one of _TEXT_TYPES, at any depth."""
+    if kind.id in _TEXT_TYPES:
+        return True
+    if kind.id in ("list", "array", "struct", "map", "union"):
+        # children: (name, type) pairs; an array's also ("size", n)
+        return any(hasattr(child, "id") and _needs_text(child) for _, child in kind.children)
+    return False
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 def run_sql(db_path: Path, sql: str) -> pl.DataFrame:
-    """Run read-only SQL against the warehouse and return the rows."""
+    """Run read-only SQL against the warehouse and return the rows. Lists and structs stay
+    lists and structs; a column polars cannot hold (an INTERVAL, a UNION, a BIT, or a list of
+    them) comes back as DuckDB's text for it."""
     check_read_only(sql)
     with snapshot.connect_reader(db_path) as con:
         relation = con.sql(sql)
         if relation is None:
             return pl.DataFrame()
+        if any(_needs_text(kind) for kind in relation.types):
+            relation = relation.project("*")  # unique column names
+            relation = relation.project(
+                ", ".join(
+                    f"{_quoted(name)}::VARCHAR AS {_quoted(name)}"
+                    if _needs_text(kind)
+                    else _quoted(name)
+                    for name, kind in zip(relation.columns, relation.types, strict=True)
+                )
+            )
         return relation.pl()
 
 

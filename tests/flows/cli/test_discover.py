@@ -23,8 +23,8 @@ def test_discover_then_issues(github: GitHubData, tmp_path: Path) -> None:
     db = str(tmp_path / "w.duckdb")
 
     found = runner.invoke(
-        app, ["--db", db, "discover", "--language", "python", "--min-stars", "1000"]
-    )
+        app, ["--db", db, "discover", "--language", "python", "--min-stars", "1000", "--no-rank"]
+    )  # ranking after a discovery: tests/flows/cli/test_discover_ranks.py
     assert found.exit_code == 0, found.output
     assert "repositories 1 · failed 0 · 3 requests" in found.output  # + closed-issue counts
     assert rows(Path(db), "SELECT full_name FROM raw_github_repositories") == [("psf/requests",)]

@@ -413,7 +413,7 @@ def test_parser_for_manifest_names(path, parser):
     "path",
     [
         "README.md",
-        "setup.py",
+        "setup.py.orig",  # setup.py itself is one: tests/tasks/local/test_setup_py.py
         "requirements.md",
         "package-lock.json",
         "go.sum",

@@ -2,8 +2,10 @@ with edges as (
     select * from {{ ref('int_dependency_edges') }}
 ),
 
+-- a checkout that publishes a package (named by its manifest, or linked by its remote URL)
+-- depends on things as that package's node
 repos as (
-    select repo_id, package_id from {{ ref('stg_local__repos') }}
+    select repo_id, package_id from {{ ref('int_repos__unioned') }} where source = 'local'
 ),
 
 final as (

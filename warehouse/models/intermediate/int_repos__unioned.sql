@@ -13,17 +13,8 @@ github_repos as (
     select * from {{ ref('stg_github__repositories') }}
 ),
 
--- Packages whose metadata names their repository: installed distributions and registry packages
-distributions as (
-    select package_id, canonical_repository_url from {{ ref('stg_python__distributions') }}
-    where canonical_repository_url is not null
-    union all
-    select package_id, canonical_repository_url from {{ ref('stg_registry__packages') }}
-    where canonical_repository_url is not null
-),
-
--- The package a GitHub repository publishes: a local checkout's own manifest names it, else an
--- installed distribution's repository URL points at the repository.
+-- The package a repository publishes: a local checkout's own manifest names it, else the
+-- metadata of an installed distribution or a registry package points at the repository.
 checkout_packages as (
     select canonical_url, min(package_id) as package_id
     from local_repos
@@ -31,10 +22,15 @@ checkout_packages as (
     group by canonical_url
 ),
 
+-- One package per repository URL: the one whose repository URL it is, before one that only
+-- links to it (an issue tracker, a home page); then the one named like the repository
 url_packages as (
-    select canonical_repository_url as canonical_url, min(package_id) as package_id
-    from distributions
-    group by canonical_repository_url
+    select canonical_url, package_id
+    from {{ ref('int_package_repository_urls') }}
+    qualify row_number() over (
+        partition by canonical_url
+        order by is_repository_url desc, named_like_repository desc, package_id
+    ) = 1
 ),
 
 local_rows as (
@@ -44,8 +40,9 @@ local_rows as (
         'local' as source,
         path,
         remote_url,
-        canonical_url,
-        package_id,
+        local_repos.canonical_url,
+        -- its own manifest's name (pyproject.toml, setup.cfg, setup.py...), else by its remote
+        coalesce(local_repos.package_id, url_packages.package_id) as package_id,
         primary_language,
         languages,
         file_count,
@@ -85,6 +82,7 @@ local_rows as (
         null::boolean as has_codeowners,
         crawled_at
     from local_repos
+    left join url_packages on local_repos.canonical_url = url_packages.canonical_url
 ),
 
 github_rows as (
