@@ -199,7 +199,7 @@ def report(pages: dict[str, Any]) -> list[str]:
     return over
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repos", type=int, default=100_000)
     parser.add_argument("--issues", type=int, default=1_000_000)
@@ -213,7 +213,7 @@ def main() -> None:
     parser.add_argument("--db", type=Path, help="build the warehouse here and keep it")
     parser.add_argument("--reuse", action="store_true", help="measure --db as it is")
     parser.add_argument("--out", type=Path, default=RESULTS / "app.json")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.campaign_repos is None:
         args.campaign_repos = min(1000, max(10, args.repos // 20))
     if args.reuse and (args.db is None or not args.db.exists()):
@@ -250,6 +250,7 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, default=str) + "\n")
     print(f"wrote {args.out}")
+    return result
 
 
 if __name__ == "__main__":

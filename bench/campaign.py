@@ -527,7 +527,7 @@ MEDIAN_KEYS = [
 ]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repos", type=int, default=20)
     parser.add_argument(
@@ -544,7 +544,7 @@ def main() -> None:
         help="a CPU-bound test this long in each repo stands in for a real suite (0: none)",
     )
     parser.add_argument("--out", type=Path, default=RESULTS / "campaign.json")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     probe = Probe()
     instrument(probe)
     skip_dirs = CrawlSettings().skip_dirs
@@ -578,6 +578,7 @@ def main() -> None:
     }
     args.out.write_text(json.dumps(result, indent=2, default=str) + "\n")
     print(f"wrote {args.out}")
+    return result
 
 
 if __name__ == "__main__":

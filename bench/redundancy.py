@@ -4,6 +4,7 @@ Seeded synthetic MiniLM-shaped embeddings (384 floats, unit length): `n` project
 `dup_share` are noisy copies of another, so the planted pairs are known. Prints seconds, peak
 traced memory and recall of the planted pairs; writes bench/results/redundancy.json.
 Usage: python bench/redundancy.py [--sizes 10000 50000] [--block 256] [--threshold 0.8]
+                                  [--tfidf-texts 5000] [--out FILE]
 """
 
 from __future__ import annotations
@@ -86,12 +87,14 @@ def tfidf_speed(n: int) -> dict:
             "pairs": pairs.height}  # fmt: skip
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 50_000])
     parser.add_argument("--block", type=int, default=256)
     parser.add_argument("--threshold", type=float, default=0.8)
-    args = parser.parse_args()
+    parser.add_argument("--tfidf-texts", type=int, default=5_000)
+    parser.add_argument("--out", type=Path, default=RESULTS / "redundancy.json")
+    args = parser.parse_args(argv)
     runs = [measure(n, args.block, args.threshold) for n in args.sizes]
     for run in runs:
         print(
@@ -99,13 +102,15 @@ def main() -> None:
             f"{run['pairs_and_assess_s']} s, peak {run['peak_traced_mib']} MiB "
             f"(input {run['input_matrix_mib']} MiB), recall {run['planted_recall']}"
         )
-    fallback = tfidf_speed(5_000)
+    fallback = tfidf_speed(args.tfidf_texts)
     print(
         f"TF-IDF fallback: {fallback['texts']} texts -> pairs in {fallback['tfidf_and_pairs_s']} s"
     )
-    RESULTS.mkdir(exist_ok=True)
     out = {"machine": platform.machine(), "runs": runs, "tfidf": fallback}
-    (RESULTS / "redundancy.json").write_text(json.dumps(out, indent=2) + "\n")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(out, indent=2) + "\n")
+    print(f"wrote {args.out}")
+    return out
 
 
 if __name__ == "__main__":

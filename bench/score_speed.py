@@ -2,7 +2,7 @@
 reach and betweenness with the default exact/sampled limits; bench/graph.py goes to 1M nodes).
 
 Prints the median of several runs per size and writes bench/results/score_speed.json.
-Usage: python bench/score_speed.py [--sizes 1000 10000 50000] [--repeat 3]
+Usage: python bench/score_speed.py [--sizes 1000 10000 50000] [--repeat 3] [--out FILE]
 """
 
 from __future__ import annotations
@@ -66,11 +66,12 @@ def median_seconds(fn, repeat: int) -> float:
     return statistics.median(times)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 50_000])
     parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
+    parser.add_argument("--out", type=Path, default=RESULTS / "score_speed.json")
+    args = parser.parse_args(argv)
     rows = []
     for size in args.sizes:
         nodes, edges = synthetic_graph(size, 5, seed=size)
@@ -96,15 +97,11 @@ def main() -> None:
             f"{size:>8} nodes {edges.height:>9} edges | impact {impact:8.3f} s | "
             f"health {health:7.4f} s | priority {priority:7.4f} s  (median of {args.repeat})"
         )
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / "score_speed.json"
-    out.write_text(
-        json.dumps(
-            {"machine": platform.machine(), "python": platform.python_version(), "results": rows},
-            indent=2,
-        )
-    )
-    print(f"wrote {out}")
+    payload = {"machine": platform.machine(), "python": platform.python_version(), "results": rows}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(payload, indent=2))
+    print(f"wrote {args.out}")
+    return payload
 
 
 if __name__ == "__main__":

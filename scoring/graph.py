@@ -26,6 +26,7 @@ STRUCTURAL_KINDS = ("runtime", "build", "peer")
 # Kinds by strength: structural (weight 1), dev and unknown kinds (0.5), optional (0.25).
 OPTIONAL_STRENGTH, OTHER_STRENGTH, STRUCTURAL_STRENGTH = 1, 2, 3
 STRENGTH_WEIGHTS = np.array([0.0, 0.25, 0.5, 1.0])
+DIGIT_BITS = 20  # duplicates merge as digits of base 2^DIGIT_BITS, one digit per strength
 
 METRICS_SCHEMA = {
     "entity_id": pl.String,
@@ -65,11 +66,15 @@ def build_graph(nodes: pl.DataFrame, edges: pl.DataFrame) -> DependencyGraph:
     self-loops and edges with a null end are dropped; an edge end missing from `nodes`
     becomes a node rather than losing the edge.
     """
-    known = nodes.get_column("entity_id").drop_nulls().unique(maintain_order=True)
+    ids = nodes.get_column("entity_id").drop_nulls()
     clean = edges.select("source_id", "target_id", "dependency_kind").drop_nulls(
         ["source_id", "target_id"]
     )
-    coded = _code_by_hash(known, clean)
+    # distinct hashes mean distinct ids: the usual case needs no unique() over the strings
+    known, coded = ids, _code_by_hash(ids, clean)
+    if coded is None:
+        known = ids.unique(maintain_order=True)
+        coded = _code_by_hash(known, clean) if known.len() < ids.len() else None
     if coded is None:  # an end outside `nodes` (or a hash collision): the exact, slower way
         ends = pl.concat([clean.get_column("source_id"), clean.get_column("target_id")])
         missing = ends.filter(~ends.is_in(known.implode())).unique().sort()
@@ -156,24 +161,21 @@ def _dedupe(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One edge per (source, target) with its strongest code, self-loops dropped, sorted.
 
-    Sparse matrices do it in C: one per strength sums its duplicates, their element-wise
-    maximum keeps the strongest, and the canonical CSR order makes the result deterministic.
+    One sparse matrix does it in C: each strength code is a digit of base 2^20 in the entry,
+    so summing duplicates keeps every digit apart (up to 2^20 - 1 repeats of one edge and
+    kind) and the highest digit present is the strongest kind; the canonical CSR order makes
+    the result deterministic.
     """
     keep = source != target
     source, target, strength = source[keep], target[keep], strength[keep]
-    merged = sp.csr_array((n, n), dtype=np.int8)
-    for code in np.unique(strength):
-        picked = strength == code
-        part = sp.csr_array(
-            (np.ones(int(picked.sum()), dtype=np.int8), (source[picked], target[picked])),
-            shape=(n, n),
-        )
-        part.sum_duplicates()
-        part.data[:] = code
-        merged = merged.maximum(part)
-    merged.sort_indices()
+    digits = np.left_shift(np.int64(1), (strength.astype(np.int64) - 1) * DIGIT_BITS)
+    merged = sp.csr_array((digits, (source, target)), shape=(n, n))
+    merged.sum_duplicates()
+    strongest = np.full(merged.data.size, OPTIONAL_STRENGTH, dtype=np.int8)
+    strongest[merged.data >= 1 << DIGIT_BITS] = OTHER_STRENGTH
+    strongest[merged.data >= 1 << (2 * DIGIT_BITS)] = STRUCTURAL_STRENGTH
     rows = np.repeat(np.arange(n, dtype=np.int32), np.diff(merged.indptr))
-    return rows, merged.indices.astype(np.int32), merged.data
+    return rows, merged.indices.astype(np.int32), strongest
 
 
 def to_networkx(graph: DependencyGraph) -> nx.DiGraph:
@@ -246,15 +248,17 @@ def prefer_service_dependents(metrics: pl.DataFrame, counts: pl.DataFrame) -> pl
     service = counts.select(
         pl.col("entity_id").cast(pl.String),
         pl.col("service_dependents").cast(pl.Int64),
-    ).unique("entity_id", keep="first")
-    return (
-        metrics.join(service, on="entity_id", how="left")
-        .with_columns(
-            pl.coalesce("service_dependents", "dependents").alias("dependents"),
-            pl.when(pl.col("service_dependents").is_not_null())
-            .then(pl.lit("service"))
-            .otherwise(pl.lit("graph"))
-            .alias("dependents_source"),
-        )
-        .drop("service_dependents")
     )
+    if service.get_column("entity_id").equals(metrics.get_column("entity_id")):
+        # the same nodes in the same order (as the dbt model hands them): no join needed
+        joined = metrics.with_columns(service.get_column("service_dependents"))
+    else:
+        service = service.unique("entity_id", keep="first")
+        joined = metrics.join(service, on="entity_id", how="left")
+    return joined.with_columns(
+        pl.coalesce("service_dependents", "dependents").alias("dependents"),
+        pl.when(pl.col("service_dependents").is_not_null())
+        .then(pl.lit("service"))
+        .otherwise(pl.lit("graph"))
+        .alias("dependents_source"),
+    ).drop("service_dependents")

@@ -1,6 +1,7 @@
 """The app benchmark (bench/app.py) at a small scale: the synthetic sources it lands build into
-consistent marts, and every page renders, with each interaction the benchmark applies, without
-an error while its queries are timed. It keeps the benchmark runnable as the pages change."""
+consistent marts, and its main() renders every page, with each interaction the benchmark
+applies, without an error while its queries are timed, and writes the figures (here into the
+test's folder). It keeps the benchmark runnable as the pages change."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from types import ModuleType
 import pytest
 
 from app_pages import app_cache
+from tests.bench.results import read_results
 from warehouse.io import snapshot
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "app.py"
@@ -69,12 +71,14 @@ def test_the_synthetic_sources_build_into_consistent_marts(small):
         assert one("SELECT count(*) FROM ledger_runs WHERE kind = 'campaign'") == SIZE.campaigns
 
 
-def test_every_page_and_interaction_renders_with_its_queries_timed(small):
+def test_every_page_and_interaction_renders_with_its_queries_timed(small, tmp_path):
     bench, db, _ = small
     cached = app_cache._run
-    samples = bench.measure(db, renders=1, interaction_renders=1)
+    out = tmp_path / "app.json"
+    argv = ["--db", str(db), "--reuse", "--renders", "1", "--interaction-renders", "1"]
+    result = read_results(out, bench.main([*argv, "--out", str(out)]))
     assert app_cache._run is cached  # the timing wrapper is gone again
-    pages = {page: bench.summarise(found) for page, found in samples.items()}
+    pages = result["pages"]
     assert list(pages) == ["overview", "priorities", "repositories", "campaigns", "sql"]
     for page, figures in pages.items():
         assert figures["errors"] == [], page
@@ -88,3 +92,5 @@ def test_every_page_and_interaction_renders_with_its_queries_timed(small):
     assert {"health_impact", "neighbourhood"} <= timed["repositories"]
     assert {"burndown", "change_files", "verification"} <= timed["campaigns"]
     assert "run_select" in timed["sql"]
+    assert result["goal_p95_s"] == 0.3 and isinstance(result["goal_met"], bool)
+    assert result["args"]["renders"] == 1 and "db" not in result["args"]

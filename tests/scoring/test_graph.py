@@ -246,3 +246,16 @@ def test_a_services_dependents_count_wins_and_says_so():
     counts = pl.DataFrame({"entity_id": ["a", "b"], "service_dependents": [90_000, None]})
     out = prefer_service_dependents(metrics, counts).sort("entity_id")
     assert out.rows() == [("a", 90_000, "service"), ("b", 1, "graph")]
+
+
+@pytest.mark.parametrize(
+    "counts",
+    [
+        {"entity_id": ["b", "a", "c", "a"], "service_dependents": [None, 90_000, 5, 7]},  # joined
+        {"entity_id": ["a", "b"], "service_dependents": [90_000, None]},  # same order: aligned
+    ],
+)
+def test_service_counts_apply_by_node_in_any_order(counts):
+    metrics = pl.DataFrame({"entity_id": ["a", "b"], "dependents": [3, 1]})
+    out = prefer_service_dependents(metrics, pl.DataFrame(counts)).sort("entity_id")
+    assert out.rows() == [("a", 90_000, "service"), ("b", 1, "graph")]  # first count of a wins

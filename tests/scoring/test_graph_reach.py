@@ -47,6 +47,27 @@ def test_exact_in_many_bit_blocks(monkeypatch):
     assert reach.tolist() == _networkx_reach(300, source, target).tolist()
 
 
+def _with_cycles(n: int, m: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """A random DAG plus edges back up the order (cycles) and repeated edges."""
+    source, target = _random_dag(n, m, seed)
+    back = m // 40
+    return np.r_[source, target[:back], source[:back]], np.r_[target, source[:back], target[:back]]
+
+
+def test_results_do_not_depend_on_chunk_sizes(monkeypatch):
+    source, target = _with_cycles(400, 1600, 8)
+    estimated = {"exact_max_nodes": 0, "sketch_size": 16, "seed": 3}
+    whole, _ = downstream_reach(400, source, target, **estimated)
+    monkeypatch.setattr("scoring.reach.CHUNK_BYTES", 64)  # one component or edge at a time
+    chunked, _ = downstream_reach(400, source, target, **estimated)
+    assert chunked.tolist() == whole.tolist()
+    exact, method = downstream_reach(
+        400, source, target, exact_max_nodes=400, sketch_size=16, seed=0
+    )
+    assert method == "exact"
+    assert exact.tolist() == _networkx_reach(400, source, target).tolist()
+
+
 def test_levels_are_longest_paths_from_nodes_nobody_depends_on():
     # 0 -> 1 -> 2 and 0 -> 2: node 2 sits at level 2, not 1
     levels = topological_levels(4, np.array([0, 1, 0]), np.array([1, 2, 2]))

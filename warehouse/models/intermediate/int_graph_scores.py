@@ -14,8 +14,7 @@ def model(dbt, session):
     # call; nested in `x or "{}"` inside another call the key is missed and arrives empty
     impact_json = dbt.config.get("impact_json")
     config = ImpactConfig.model_validate_json(impact_json or "{}")
-    nodes = dbt.ref("int_graph_nodes")
+    nodes = dbt.ref("int_graph_nodes").select("entity_id, service_dependents").pl()
     edges = dbt.ref("int_graph_edges").select("source_id, target_id, dependency_kind").pl()
-    metrics = graph_metrics(nodes.select("entity_id").pl(), edges, config)
-    counts = nodes.select("entity_id, service_dependents").pl()
-    return score_impact(prefer_service_dependents(metrics, counts), config)
+    metrics = graph_metrics(nodes.select("entity_id"), edges, config)
+    return score_impact(prefer_service_dependents(metrics, nodes), config)
