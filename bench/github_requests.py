@@ -6,7 +6,7 @@ Goals: <= 0.05 requests per repository for discovery plus health on a first craw
 repository for the whole unchanged re-crawl. Also a full health refresh of every known
 repository (nodes(ids:) plus one `closed:>` issue search per repository, 100 a request), for
 its request count and rate-limit points. Writes bench/results/github_requests.json.
-Usage: python bench/github_requests.py [--repositories 2000] [--issues 20000] [--out FILE]
+Usage: python bench/github_requests.py [--repositories 2000] [--issues 20000]
 """
 
 from __future__ import annotations
@@ -22,11 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tasks.github.crawl.crawl import crawl_issues, discover_repositories, refresh_health  # noqa: E402
-from tasks.github.crawl.discovery import LANGUAGES  # noqa: E402
-from tasks.github.crawl.graphql import GitHubTiming  # noqa: E402
-from tasks.github.crawl.http import GitHubEndpoint  # noqa: E402
-
+from tasks.github.crawl import crawl_issues, discover_repositories, refresh_health  # noqa: E402
+from tasks.github.discovery import LANGUAGES  # noqa: E402
+from tasks.github.graphql import GitHubTiming  # noqa: E402
+from tasks.github.http import GitHubEndpoint  # noqa: E402
 from tests.fakes.github_data import GitHubData  # noqa: E402
 from tests.fakes.github_server import load_schema  # noqa: E402
 
@@ -60,12 +59,11 @@ def crawl(fake: GitHubData, db: Path, max_issues: int) -> dict:
     return steps
 
 
-def main(argv: list[str] | None = None) -> dict:
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repositories", type=int, default=2000)
     parser.add_argument("--issues", type=int, default=20_000)
-    parser.add_argument("--out", type=Path, default=RESULTS / "github_requests.json")
-    args = parser.parse_args(argv)
+    args = parser.parse_args()
     repos = args.repositories
     with GitHubData(TOKEN, load_schema()) as fake, tempfile.TemporaryDirectory() as tmp:
         os.environ["GITHUB_TOKEN"] = TOKEN  # the tasks read it; the endpoint is a value
@@ -112,10 +110,8 @@ def main(argv: list[str] | None = None) -> dict:
         "recrawl_le_0.01": again["requests_per_repo"] <= 0.01,
     }
     print(f"goals: {result['goals_met']}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"wrote {args.out}")
-    return result
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "github_requests.json").write_text(json.dumps(result, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -115,7 +115,7 @@ def worker(stage: str, db: Path, config: ImpactConfig) -> dict:
             ],
         }
     elif stage == "dbt":
-        from tasks.dbt.build.build import invoke
+        from tasks.dbt.build import invoke
 
         variables = {k: "{}" for k in ("health_json", "priority_json")}
         variables["impact_json"] = config.model_dump_json()
