@@ -6,7 +6,7 @@ Goals: <= 0.05 requests per repository for discovery plus health on a first craw
 repository for the whole unchanged re-crawl. Also a full health refresh of every known
 repository (nodes(ids:) plus one `closed:>` issue search per repository, 100 a request), for
 its request count and rate-limit points. Writes bench/results/github_requests.json.
-Usage: python bench/github_requests.py [--repositories 2000] [--issues 20000]
+Usage: python bench/github_requests.py [--repositories 2000] [--issues 20000] [--out FILE]
 """
 
 from __future__ import annotations
@@ -59,11 +59,12 @@ def crawl(fake: GitHubData, db: Path, max_issues: int) -> dict:
     return steps
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repositories", type=int, default=2000)
     parser.add_argument("--issues", type=int, default=20_000)
-    args = parser.parse_args()
+    parser.add_argument("--out", type=Path, default=RESULTS / "github_requests.json")
+    args = parser.parse_args(argv)
     repos = args.repositories
     with GitHubData(TOKEN, load_schema()) as fake, tempfile.TemporaryDirectory() as tmp:
         os.environ["GITHUB_TOKEN"] = TOKEN  # the tasks read it; the endpoint is a value
@@ -110,8 +111,10 @@ def main() -> None:
         "recrawl_le_0.01": again["requests_per_repo"] <= 0.01,
     }
     print(f"goals: {result['goals_met']}")
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "github_requests.json").write_text(json.dumps(result, indent=2) + "\n")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {args.out}")
+    return result
 
 
 if __name__ == "__main__":
