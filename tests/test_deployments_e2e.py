@@ -206,7 +206,10 @@ def test_deploy_all_then_a_worker_runs_the_nightly_pipeline(server, tmp_path: Pa
     served = httpx.post(f"{api}/deployments/filter", json={}, timeout=30).json()
     assert sorted(d["name"] for d in served) == sorted(DEPLOYMENTS)
 
-    params = {"db_path": str(db), "paths": [str(workspace)], "include_environment": False}
+    params = {
+        "db_path": str(db),
+        "params": {"paths": [str(workspace)], "crawl": {"include_environment": False}},
+    }
     started = prefect(
         env, "deployment", "run", "pipeline/pipeline-nightly", "--params", json.dumps(params)
     )

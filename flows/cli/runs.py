@@ -25,7 +25,7 @@ def runs_list(ctx: typer.Context, limit: int = 20, fmt: FormatOption = OutputFor
     except (FileNotFoundError, duckdb.CatalogException) as error:
         raise _no_ledger(db, error) from error
     if frame.is_empty() and fmt is OutputFormat.table:
-        console.print(f"no runs yet in {db}: {FILL_HINT}")
+        console.print(f"no runs yet in {db}: {FILL_HINT}", soft_wrap=True)
         return
     print_frame(frame, fmt)
 
