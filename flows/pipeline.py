@@ -16,9 +16,6 @@ from flows.github_crawl import GitHubCrawlParams, GitHubSummary, github_crawl_fl
 from flows.runtime.heartbeats import call_subflow
 from flows.runtime.ledger_hooks import LEDGER_HOOKS
 from flows.score import Scoring, build_and_score
-from scoring.health import HealthConfig
-from scoring.impact import ImpactConfig
-from scoring.priority import PriorityWeights
 from settings import DEFAULT_DB, CrawlSettings
 
 
@@ -40,9 +37,7 @@ class PipelineParams(BaseModel):
 
     paths: list[Path] = [Path(".")]
     crawl: CrawlSettings = CrawlSettings()
-    health: HealthConfig = HealthConfig()
-    impact: ImpactConfig = ImpactConfig()
-    priority: PriorityWeights = PriorityWeights()
+    scoring: Scoring = Scoring()
     github: GitHubCrawlParams | None = None
 
 
@@ -68,8 +63,7 @@ def pipeline_flow(
         github_summary = call_subflow(
             github_crawl_flow, db_path, params=p.github, parent_run_id=run_id
         )
-    scoring = Scoring(health=p.health, impact=p.impact, priority=p.priority)
-    ranked = build_and_score(db_path, scoring, parent_run_id=run_id)
+    ranked = build_and_score(db_path, p.scoring, parent_run_id=run_id)
     return PipelineSummary(
         run_id=run_id,
         db_path=str(db_path),

@@ -86,8 +86,11 @@ def test_flows_take_few_parameters_and_never_a_secret(deployment: dict):
 def test_parameter_models_default_to_the_settings_defaults():
     settings = Settings.model_construct()  # the model's defaults, no file or environment
     pipeline, github = PipelineParams(), GitHubCrawlParams()
-    assert pipeline.crawl == settings.crawl and pipeline.health == settings.health
-    assert (pipeline.impact, pipeline.priority) == (settings.impact, settings.priority)
+    assert pipeline.crawl == settings.crawl and pipeline.scoring.health == settings.health
+    assert (pipeline.scoring.impact, pipeline.scoring.priority) == (
+        settings.impact,
+        settings.priority,
+    )
     assert github.endpoint == settings.github.endpoint()
     assert (github.languages, github.max_issues) == (
         settings.github.languages,

@@ -26,6 +26,7 @@ from flows.cli.common import (
     build_failures_as_messages,
     fail,
     github_enabled,
+    scoring_of,
     settings_for,
 )
 from flows.cli.dashboard import serve_app, status
@@ -121,9 +122,7 @@ def run(
     params = PipelineParams(
         paths=roots,
         crawl=local,
-        health=settings.health,
-        impact=settings.impact,
-        priority=settings.priority,
+        scoring=scoring_of(settings),
         github=github,
     )
     with build_failures_as_messages():  # a failed model or test: one message, exit 1

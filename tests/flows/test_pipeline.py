@@ -10,7 +10,7 @@ import pytest
 
 from flows.build import build_flow
 from flows.pipeline import PipelineParams, PipelineSummary, pipeline_flow
-from flows.score import score_flow
+from flows.score import Scoring, score_flow
 from scoring.health import HEALTH_COMPONENTS
 from settings import Settings
 from warehouse.io import store
@@ -24,9 +24,7 @@ def run_pipeline(db: Path, paths: list[Path], environment: bool) -> PipelineSumm
     params = PipelineParams(
         paths=paths,
         crawl=s.crawl.model_copy(update={"include_environment": environment}),
-        health=s.health,
-        impact=s.impact,
-        priority=s.priority,
+        scoring=Scoring(health=s.health, impact=s.impact, priority=s.priority),
     )
     return pipeline_flow(db_path=db, params=params)
 
