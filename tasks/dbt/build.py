@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import json
 import time
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,20 @@ def write_profile(db_path: Path) -> Path:
     return folder
 
 
+def _arguments(command: str, folder: Path, variables: dict[str, Any]) -> list[str]:
+    """`command` on our project, with the profile, target and logs in the warehouse's folder."""
+    return [
+        command,
+        "--project-dir", str(PROJECT_DIR),
+        "--profiles-dir", str(folder),
+        "--target-path", str(folder / "target"),
+        "--log-path", str(folder / "logs"),
+        "--vars", json.dumps(variables),
+        "--quiet",
+        "--no-version-check",
+    ]  # fmt: skip
+
+
 def invoke(
     db_path: Path,
     command: str,
@@ -76,16 +91,7 @@ def invoke(
     from dbt.cli.main import dbtRunner
 
     folder = write_profile(db_path)
-    args = [
-        command,
-        "--project-dir", str(PROJECT_DIR),
-        "--profiles-dir", str(folder),
-        "--target-path", str(folder / "target"),
-        "--log-path", str(folder / "logs"),
-        "--vars", json.dumps(variables),
-        "--quiet",
-        "--no-version-check",
-    ]  # fmt: skip
+    args = _arguments(command, folder, variables)
     if select:
         args += ["--select", *select]
     if exclude:
@@ -98,7 +104,8 @@ def invoke(
                 advance(event.data.node_info.node_name)
 
         try:
-            result = dbtRunner(callbacks=[on_event]).invoke(args)
+            manifest = _parsed_manifest(db_path, folder, variables)
+            result = dbtRunner(manifest=manifest, callbacks=[on_event]).invoke(args)
         finally:
             _release_warehouse()
     nodes = []
@@ -118,6 +125,41 @@ def invoke(
         results=nodes,
         error=str(result.exception) if result.exception else None,
     )
+
+
+# Parsed manifests of this process, newest last: (db file stem, vars, project files) -> Manifest.
+_MANIFESTS: OrderedDict[tuple[str, str, tuple], Any] = OrderedDict()
+_MANIFESTS_KEPT = 4
+
+
+def _project_files() -> tuple:
+    """What a parse reads from the project: a changed model, macro or YAML file is a new key."""
+    files = [PROJECT_DIR / "dbt_project.yml"]
+    for folder in ("models", "macros", "tests"):
+        files += sorted(p for p in (PROJECT_DIR / folder).rglob("*") if p.is_file())
+    return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files if p.exists())
+
+
+def _parsed_manifest(db_path: Path, folder: Path, variables: dict[str, Any]) -> Any:
+    """The project parsed once per process for these vars, handed to every later invocation
+    (dbt's documented `dbtRunner(manifest=...)`): a parse is 1.5-2 s and the vars of build and
+    score differ, so dbt's partial parsing never applies between them, and a new warehouse
+    (another profile path) always parses in full. The profile differs between warehouses only
+    in the file's path; the relation names hold its stem, so the stem is in the key. None when
+    the parse fails, so that the command itself parses again and reports the error."""
+    from dbt.cli.main import dbtRunner
+
+    key = (db_path.stem, json.dumps(variables, sort_keys=True), _project_files())
+    if key in _MANIFESTS:
+        _MANIFESTS.move_to_end(key)
+        return _MANIFESTS[key]
+    result = dbtRunner().invoke(_arguments("parse", folder, variables))
+    if not result.success or result.result is None:
+        return None
+    _MANIFESTS[key] = result.result
+    while len(_MANIFESTS) > _MANIFESTS_KEPT:
+        _MANIFESTS.popitem(last=False)
+    return result.result
 
 
 def _release_warehouse() -> None:
