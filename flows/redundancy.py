@@ -8,7 +8,6 @@ public API of each paired checkout (tree-sitter) for the overlap, lands one row 
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from prefect import flow
 from pydantic import BaseModel
 
 from flows.runtime.ledger_hooks import LEDGER_HOOKS
+from flows.score import scoring_vars
 from scoring.redundancy import (
     RedundancyConfig,
     assess,
@@ -83,7 +83,7 @@ def redundancy_flow(
             db_path,
             select=["fct_priority"],
             exclude=[],
-            variables={"priority_json": json.dumps(priority or {})},
+            variables=scoring_vars(priority=priority),
             label="Scoring priority (dbt)",
         )
     return RedundancySummary(

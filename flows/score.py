@@ -27,11 +27,7 @@ def score_flow(
     parent_run_id: str | None = None,
 ) -> BuildSummary:
     """Rebuild the scoring models and the marts over them, with their tests."""
-    variables = {
-        "health_json": json.dumps(health),
-        "impact_json": json.dumps(impact),
-        "priority_json": json.dumps(priority),
-    }
+    variables = scoring_vars(health, impact, priority)
     outcome = dbt_build(
         db_path, select=[SCORING_SELECTOR], exclude=[], variables=variables, label="Scoring (dbt)"
     )
@@ -40,6 +36,26 @@ def score_flow(
         tests=sum(r.resource_type == "test" for r in outcome.results),
         seconds=outcome.seconds,
     )
+
+
+def scoring_vars(
+    health: dict[str, Any] | None = None,
+    impact: dict[str, Any] | None = None,
+    priority: dict[str, float] | None = None,
+) -> dict[str, str]:
+    """The dbt vars of the scoring models: only the sections that differ from their defaults
+    (a missing or empty one is the default, as dbt_project.yml says). With the default
+    configuration the score build has the build's vars, so dbt parses once per process."""
+    sections = {
+        "health_json": (health, HealthConfig()),
+        "impact_json": (impact, ImpactConfig()),
+        "priority_json": (priority, PriorityWeights()),
+    }
+    return {
+        var: json.dumps(given)
+        for var, (given, default) in sections.items()
+        if given and given != default.model_dump()
+    }
 
 
 class Scoring(BaseModel):
