@@ -23,8 +23,8 @@ $(EMBED_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev,embeddings]" --config-settings editable_mode=compat
 	touch $(EMBED_STAMP)
 
-# The suite mostly waits (Prefect's server, git, subprocesses), so it runs on more workers than
-# cores: each xdist worker has its own Prefect test server and PREFECT_HOME (tests/conftest.py).
+# 4 workers on 2 cores measured fastest (6 were slower: the suite is CPU-bound by then); each
+# xdist worker has its own Prefect test server and PREFECT_HOME (tests/conftest.py).
 # worksteal: an idle worker takes queued tests from a busy one, so no long tail on one worker.
 # `make TEST_WORKERS=0 test` runs serially; `pytest tests/x.py` alone stays serial too.
 TEST_WORKERS ?= 4
