@@ -84,6 +84,25 @@ def streamlit_command(script: Path, port: int) -> list[str]:
     ]
 
 
+# SIGKILL reaches no handler, so on Linux the child asks the kernel for a SIGTERM when its parent
+# dies (PR_SET_PDEATHSIG, kept across exec) and then becomes the command. A parent already gone
+# before that call would never send it: then the child exits at once.
+_DIES_WITH_PARENT = (
+    "import ctypes, os, signal, sys\n"
+    "ctypes.CDLL(None).prctl(1, signal.SIGTERM)\n"
+    "os.getppid() == int(sys.argv[1]) or sys.exit(1)\n"
+    "os.execv(sys.argv[2], sys.argv[2:])\n"
+)
+
+
+def dies_with_parent(command: list[str]) -> list[str]:
+    """`command`, ended by the kernel if this process is killed (Linux; elsewhere as it is).
+    The kernel watches the thread that starts it: call this from the main thread."""
+    if not sys.platform.startswith("linux"):
+        return command
+    return [sys.executable, "-c", _DIES_WITH_PARENT, str(os.getpid()), *command]
+
+
 # A supervisor (systemd, docker, `kill`) stops with SIGTERM, a terminal with SIGINT or SIGHUP.
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
@@ -163,7 +182,7 @@ def serve_app(
     db = settings.db.resolve()
     env = {**os.environ, "GLOBALLM_DB": str(db)}
     console.print(f"globallm app: http://localhost:{port} · warehouse {db} · Ctrl-C stops it")
-    code = _run_until_done(streamlit_command(app_script(), port), env)
+    code = _run_until_done(dies_with_parent(streamlit_command(app_script(), port)), env)
     raise typer.Exit(code)
 
 

@@ -1,6 +1,6 @@
 """`globallm app` stopped by a signal (a supervisor's SIGTERM, Ctrl-C's SIGINT, a closed
 terminal's SIGHUP) stops the Streamlit server it started and waits for it: no server is left
-running with its port held."""
+running with its port held. Killed outright (SIGKILL, the OOM killer), the kernel ends it."""
 
 from __future__ import annotations
 
@@ -62,3 +62,29 @@ def test_a_stop_signal_to_globallm_app_stops_the_server_too(tmp_path: Path, sign
     assert process.returncode == 0, output
     assert "Traceback" not in output
     assert f"globallm app stopped ({signal.Signals(signum).name})" in output
+
+
+def test_a_killed_globallm_app_takes_the_server_with_it(tmp_path: Path):
+    port = free_port()
+    process = globallm("--db", str(tmp_path / "w.duckdb"), "app", "--port", str(port))
+    try:
+        wait_healthy(port, process)
+        servers = children(process.pid)
+        assert servers, "globallm app started no server process"
+        process.kill()  # SIGKILL to globallm only: no handler of its own runs
+        process.wait(timeout=20)
+        deadline = time.monotonic() + 20
+        while (port_answers(port) or any(map(alive, servers))) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(map(alive, servers)), "the server outlived a killed globallm app"
+        assert not port_answers(port), "the port is still held"
+    finally:
+        for pid in children_left(servers):
+            os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def children_left(pids: list[int]) -> list[int]:
+    return [pid for pid in pids if alive(pid)]
