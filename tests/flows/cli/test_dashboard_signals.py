@@ -8,7 +8,9 @@ import contextlib
 import os
 import signal
 import socket
+import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -40,51 +42,49 @@ def port_answers(port: int) -> bool:
 STOPS = [signal.SIGTERM, signal.SIGINT, signal.SIGHUP]
 
 
-@pytest.mark.parametrize("signum", STOPS, ids=[s.name for s in STOPS])
-def test_a_stop_signal_to_globallm_app_stops_the_server_too(tmp_path: Path, signum: int):
+@contextlib.contextmanager
+def running_app(tmp_path: Path) -> Iterator[tuple[subprocess.Popen, int, list[int]]]:
+    """`globallm app` up and healthy: its process, port and server processes; whatever is
+    left of them (the session, a server that outlived it) is killed afterwards."""
     port = free_port()
     process = globallm("--db", str(tmp_path / "w.duckdb"), "app", "--port", str(port))
+    servers: list[int] = []
     try:
         wait_healthy(port, process)
-        servers = children(process.pid)
+        servers += children(process.pid)
         assert servers, "globallm app started no server process"
-        process.send_signal(signum)  # to globallm only, as `kill` or a supervisor sends it
-        output, _ = process.communicate(timeout=20)
-        deadline = time.monotonic() + 5
-        while (port_answers(port) or any(map(alive, servers))) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not any(map(alive, servers)), f"the server outlived globallm app:\n{output}"
-        assert not port_answers(port), "the port is still held"
+        yield process, port, servers
     finally:
-        with contextlib.suppress(ProcessLookupError):  # the session: globallm and its server
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-    assert process.returncode == 0, output
-    assert "Traceback" not in output
-    assert f"globallm app stopped ({signal.Signals(signum).name})" in output
-
-
-def test_a_killed_globallm_app_takes_the_server_with_it(tmp_path: Path):
-    port = free_port()
-    process = globallm("--db", str(tmp_path / "w.duckdb"), "app", "--port", str(port))
-    try:
-        wait_healthy(port, process)
-        servers = children(process.pid)
-        assert servers, "globallm app started no server process"
-        process.kill()  # SIGKILL to globallm only: no handler of its own runs
-        process.wait(timeout=20)
-        deadline = time.monotonic() + 20
-        while (port_answers(port) or any(map(alive, servers))) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert not any(map(alive, servers)), "the server outlived a killed globallm app"
-        assert not port_answers(port), "the port is still held"
-    finally:
-        for pid in children_left(servers):
+        for pid in (pid for pid in servers if alive(pid)):
             os.kill(pid, signal.SIGKILL)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait()
 
 
-def children_left(pids: list[int]) -> list[int]:
-    return [pid for pid in pids if alive(pid)]
+def wait_until_gone(port: int, servers: list[int], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while (port_answers(port) or any(map(alive, servers))) and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+@pytest.mark.parametrize("signum", STOPS, ids=[s.name for s in STOPS])
+def test_a_stop_signal_to_globallm_app_stops_the_server_too(tmp_path: Path, signum: int):
+    with running_app(tmp_path) as (process, port, servers):
+        process.send_signal(signum)  # to globallm only, as `kill` or a supervisor sends it
+        output, _ = process.communicate(timeout=20)
+        wait_until_gone(port, servers, 5)
+        assert not any(map(alive, servers)), f"the server outlived globallm app:\n{output}"
+        assert not port_answers(port), "the port is still held"
+    assert process.returncode == 0, output
+    assert "Traceback" not in output
+    assert f"globallm app stopped ({signal.Signals(signum).name})" in output
+
+
+def test_a_killed_globallm_app_takes_the_server_with_it(tmp_path: Path):
+    with running_app(tmp_path) as (process, port, servers):
+        process.kill()  # SIGKILL to globallm only: no handler of its own runs
+        process.wait(timeout=20)
+        wait_until_gone(port, servers, 20)
+        assert not any(map(alive, servers)), "the server outlived a killed globallm app"
+        assert not port_answers(port), "the port is still held"
