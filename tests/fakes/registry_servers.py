@@ -21,10 +21,13 @@ import hashlib
 import json
 import threading
 from collections import defaultdict, deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import pytest
 from packaging.utils import canonicalize_name
 
 LAST_MODIFIED = "Mon, 02 Nov 2026 10:00:00 GMT"
@@ -273,3 +276,11 @@ class RegistryServer:
 
 def _escape(module: str) -> str:
     return "".join("!" + c.lower() if c.isupper() else c for c in module)
+
+
+@contextmanager
+def pip_index(monkeypatch: pytest.MonkeyPatch) -> Iterator[RegistryServer]:
+    """A fake PyPI that pip's own configuration names (PIP_INDEX_URL), as a user's would."""
+    with RegistryServer() as server:
+        monkeypatch.setenv("PIP_INDEX_URL", f"{server.base}/simple/")
+        yield server

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from flows.cli.common import _BuildFailureFilter
 from flows.cli.main import app
 from tasks.dbt import build as dbt
-from tests.fakes.registry_servers import RegistryServer
+from tests.fakes.registry_servers import pip_index
 from tests.gitrepos import CommitSpec, make_repo
 from warehouse.io import store
 
@@ -56,9 +56,8 @@ def ledger(db: Path) -> list[tuple[str, str]]:
 def test_discover_with_a_failing_build_says_which_model_and_test_failed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with RegistryServer() as server:
+    with pip_index(monkeypatch) as server:
         server.add_pypi("a", "1.0")
-        monkeypatch.setenv("PIP_INDEX_URL", f"{server.base}/simple/")
         db = tmp_path / "w.duckdb"
         argv = ["--db", str(db), "discover", "--source", "registries", "--ecosystem", "pypi"]
         result = runner.invoke(app, [*argv, "--packages", "a", "--depth", "0"])

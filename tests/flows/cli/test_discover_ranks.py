@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from flows.cli.main import app
 from tests.fakes.github_data import GitHubData
-from tests.fakes.registry_servers import RegistryServer
+from tests.fakes.registry_servers import pip_index
 from warehouse.io import store
 
 runner = CliRunner()
@@ -71,11 +71,10 @@ def test_github_discover_then_prioritize_ranks_the_discovered_repositories(
 def test_registry_discover_then_prioritize_ranks_the_crawled_packages(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with RegistryServer() as server:
+    with pip_index(monkeypatch) as server:
         server.add_pypi("a", "1.0", ["b>=1"], repository="https://github.com/acme/a")
         server.add_pypi("b", "2.0", ["c~=3.0"])
         server.add_pypi("c", "3.1")
-        monkeypatch.setenv("PIP_INDEX_URL", f"{server.base}/simple/")
         db = tmp_path / "w.duckdb"
         found = cli(
             db, "discover", "--source", "registries", "--ecosystem", "pypi",
@@ -181,9 +180,8 @@ def test_runs_list_of_an_empty_ledger_says_what_records_runs(tmp_path: Path):
 def test_discover_no_rank_lands_only_and_says_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    with RegistryServer() as server:
+    with pip_index(monkeypatch) as server:
         server.add_pypi("a", "1.0")
-        monkeypatch.setenv("PIP_INDEX_URL", f"{server.base}/simple/")
         db = tmp_path / "w.duckdb"
         found = cli(
             db, "discover", "--source", "registries", "--ecosystem", "pypi",
