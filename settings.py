@@ -31,7 +31,7 @@ from scoring.impact import ImpactConfig
 from scoring.priority import PriorityWeights
 from scoring.redundancy import RedundancyConfig
 from tasks.github.http import TOKEN_ENV, GitHubEndpoint
-from tasks.llm.endpoint import API_KEY_ENV, LlmEndpoint
+from tasks.llm.endpoint import API_KEY_ENV, LlmEndpoint, LlmPolicy
 
 PROJECT_CONFIG_NAME = "globallm.yaml"
 DEFAULT_DB = Path(".globallm/warehouse.duckdb")
@@ -121,16 +121,21 @@ class GitHubSettings(GitHubEndpoint):
         return GitHubEndpoint(**self.model_dump(include=set(GitHubEndpoint.model_fields)))
 
 
-class LlmSettings(LlmEndpoint):
+class LlmSettings(LlmEndpoint, LlmPolicy):
     """The OpenAI-compatible endpoint `globallm fix` asks (tasks/llm/client.py's defaults): no
     `base_url` and no API key means no LLM. The key is GLOBALLM_LLM_API_KEY or OPENAI_API_KEY,
-    environment only."""
+    environment only. Also what the privacy gate lets out (tasks/llm/gate.py), the pacing and
+    prices, and how long prompts, answers and cached answers are kept."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
 
     def endpoint(self) -> LlmEndpoint:
         """The value `globallm fix` passes to the fix flow."""
         return LlmEndpoint(**self.model_dump(include=set(LlmEndpoint.model_fields)))
+
+    def policy(self) -> LlmPolicy:
+        """The privacy gate's and the retention's values, for the fix flow."""
+        return LlmPolicy(**self.model_dump(include=set(LlmPolicy.model_fields)))
 
 
 class RegistrySettings(_Section):

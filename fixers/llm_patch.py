@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import PurePosixPath
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
+from fixers.placeholders import UnknownPlaceholder, restore
 from fixers.recipe import Recipe, RecipeOptions
 from fixers.results import FixResult
 
@@ -97,15 +98,29 @@ def _with_line_endings(text: str, source: str) -> str:
     return text
 
 
-def apply_edits(path: str, source: str, edits: Sequence[Edit]) -> FixResult:
+def _restored(edit: Edit, secrets: Mapping[str, str]) -> Edit:
+    """The edit with the request's secret placeholders back to their values (exactly)."""
+    return edit.model_copy(
+        update={"search": restore(edit.search, secrets), "replace": restore(edit.replace, secrets)}
+    )
+
+
+def apply_edits(
+    path: str, source: str, edits: Sequence[Edit], secrets: Mapping[str, str] | None = None
+) -> FixResult:
     """Apply the edits meant for `path` in order, each search text exactly once, or fail.
 
     All-or-nothing: one edit that matches 0 or several times fails the file, since applying
-    the others alone could leave it half-changed.
+    the others alone could leave it half-changed. `secrets` (placeholder -> value) are the ones
+    this file's request redacted; an edit naming any other placeholder fails the file.
     """
     mine = [(index, edit) for index, edit in enumerate(edits) if _same_path(edit.path, path)]
     if not mine:
         return FixResult.skipped(path, "the answer has no edit for this file")
+    try:
+        mine = [(index, _restored(edit, secrets or {})) for index, edit in mine]
+    except UnknownPlaceholder as error:
+        return FixResult.failed(path, f"an edit cannot be restored: {error}")
     new_source = source
     for index, edit in mine:
         search = _with_line_endings(edit.search, source)
@@ -127,6 +142,15 @@ class LlmPatchOptions(RecipeOptions):
     issue_title: str = ""
     issue_body: str = ""
     answer: str | None = None  # the model's answer text; the task layer fills it in
+    # per file, the secrets its request redacted (placeholder -> value): SecretStr, so a
+    # Prefect run's recorded parameters show '**********', never a value
+    secrets: dict[str, dict[str, SecretStr]] = Field(default_factory=dict)
+
+    def secrets_of(self, path: str) -> dict[str, str]:
+        for key, values in self.secrets.items():
+            if _same_path(key, path):
+                return {name: value.get_secret_value() for name, value in values.items()}
+        return {}
 
 
 class LlmPatch(Recipe):
@@ -151,7 +175,7 @@ class LlmPatch(Recipe):
             proposal = parse_edits(options.answer)
         except MalformedAnswer as error:
             return FixResult.failed(path, f"malformed LLM answer: {error}")
-        result = apply_edits(path, source, proposal.edits)
+        result = apply_edits(path, source, proposal.edits, options.secrets_of(path))
         if result.new_source is not None and proposal.summary.strip():
             result.reason = f"{proposal.summary.strip()} ({result.reason})"
         return result

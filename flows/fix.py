@@ -14,9 +14,10 @@ from flows.campaign_repository import CampaignPolicy, repository_flow
 from flows.runtime.heartbeats import call_subflow
 from flows.runtime.ledger_hooks import LEDGER_HOOKS
 from tasks.campaign.recipes import PlanScope, plan_repository
-from tasks.llm.client import LlmEndpoint
+from tasks.llm.endpoint import LlmEndpoint, LlmPolicy
 from tasks.llm.fix import IssueSpec, propose_edits
-from tasks.store.ledger import record_llm_calls, record_plan_items
+from tasks.llm.pacing import ensure_llm_limits
+from tasks.store.ledger import purge_llm_texts, record_llm_calls, record_plan_items
 
 RECIPE = "llm-patch"
 
@@ -40,14 +41,29 @@ def fix_flow(
     runs_dir: Path,
     policy: CampaignPolicy,
     llm: LlmEndpoint | None = None,
+    llm_policy: LlmPolicy | None = None,
 ) -> FixSummary:
     """Propose edits for the issue in `files` (asking the model `llm` names; with no base URL
-    and no API key, nothing is asked), plan them, then verify, gate and propose."""
+    and no API key, nothing is asked) through the privacy gate `llm_policy`, plan them, then
+    verify, gate and propose. Files opted out of LLM requests are SKIPPED plan items."""
     run_id = str(flow_run.get_id())
-    proposal = propose_edits(repo_path, files, issue, run_id, llm)
+    llm_policy = llm_policy or LlmPolicy()
+    limits = ensure_llm_limits(llm) if llm is not None else None
+    proposal = propose_edits(repo_path, files, issue, run_id, llm, db_path, llm_policy, limits)
     record_llm_calls(db_path, proposal.calls)
-    options = {"issue_title": issue.title, "issue_body": issue.body, "answer": proposal.answer}
-    scope = PlanScope(files=files, source=issue.url, keep_skipped=True, failures=proposal.problems)
+    options = {
+        "issue_title": issue.title,
+        "issue_body": issue.body,
+        "answer": proposal.answer,
+        "secrets": proposal.secrets,  # SecretStr: recorded parameters show '**********'
+    }
+    scope = PlanScope(
+        files=files,
+        source=issue.url,
+        keep_skipped=True,
+        failures=proposal.problems,
+        skips=proposal.skipped,
+    )
     items = plan_repository(repo_path.resolve(), RECIPE, options, run_id, [], scope)
     record_plan_items(db_path, items, state="PENDING")
     planned = [item for item in items if item.status == "PLANNED"]
@@ -66,12 +82,13 @@ def fix_flow(
             parent_run_id=run_id,
             generated_by=f"llm:{proposal.model}",
         )
+    purge_llm_texts(db_path, llm_policy.retention_days)
     return FixSummary(
         run_id=run_id,
         model=proposal.model,
         planned=len(planned),
         skipped=sum(item.status == "SKIPPED" for item in items),
         failed=sum(item.status == "FAILED" for item in items),
-        problems=proposal.problems,
+        problems=proposal.problems | proposal.skipped,
         states=states,
     )

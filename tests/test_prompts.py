@@ -29,6 +29,7 @@ VARIABLES = {
     "issue_body": "Use math.pi instead of 3.14.",
     "file_path": "src/geo.py",
     "file_content": "def area(r):\n    return 3.14 * r * r\n",
+    "shortened": False,
 }
 
 

@@ -206,6 +206,7 @@ def fix(
             github=settings.github.endpoint(),
         ),
         llm=settings.llm.endpoint(),
+        llm_policy=settings.llm.policy(),
     )
     if summary.model is None:
         console.print(

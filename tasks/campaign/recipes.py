@@ -39,12 +39,14 @@ class AppliedBatch(BaseModel):
 
 class PlanScope(BaseModel):
     """Narrows a plan: only these files, a source other than the recipe (an issue URL),
-    SKIPPED results kept as plan items, and files known to have failed already (with why)."""
+    SKIPPED results kept as plan items, and files known to have failed already or to be
+    passed over (opted out of LLM requests), each with why."""
 
     files: list[str] = []
     source: str | None = None
     keep_skipped: bool = False
     failures: dict[str, str] = {}
+    skips: dict[str, str] = {}
 
 
 def repo_label(repo_path: Path) -> str:
@@ -103,6 +105,8 @@ def _plan_one(
     """The recipe's result on one file and the file's text; None for a file to pass over."""
     if rel in scope.failures:
         return FixResult.failed(rel, scope.failures[rel]), ""
+    if rel in scope.skips:
+        return FixResult.skipped(rel, scope.skips[rel]), ""
     path = repo_path / rel
     if not path.is_file():  # a file named on purpose must exist; a listed one may be gone
         return (FixResult.failed(rel, "no such file") if scope.files else None), ""

@@ -1,21 +1,22 @@
 """The one module that talks to LLM providers: OpenAI-compatible Chat Completions over httpx.
 
 OpenAI, Anthropic's compatible API, vLLM, Ollama and llama.cpp's server all accept the same
-request, so one small client covers them without a vendor SDK. Every answered request yields
-an `LlmCall` row for the ledger (table `ledger_llm_calls`): tokens, cost, latency, and which
-prompt version asked. The API key is a SecretStr and is never logged, put in a repr, or
-quoted in an error, even when a server echoes it back. Retries (429, 5xx, timeouts; a
-server's Retry-After honoured) are tasks/http/retry.py's; the endpoint has no request rate.
+request, so one small client covers them without a vendor SDK. A request is, in this order:
+gated (it sends only a `GatedPrompt`: opt-outs honoured, secrets redacted, context cut to
+size; tasks/llm/gate.py), looked up in the warehouse cache, paced (tasks/llm/pacing.py), sent
+with retries (429, 5xx, timeouts; a server's Retry-After honoured: tasks/http/retry.py), and
+recorded as an `LlmCall` row for the ledger (table `ledger_llm_calls`): tokens, cost,
+latency, which prompt version asked, and what the gate redacted and cut. The API key is a
+SecretStr and is never logged, put in a repr, or quoted in an error, even when a server
+echoes it back.
 """
 
 from __future__ import annotations
 
-import hashlib
+import json
 import logging
-import threading
 import time
 import uuid
-from collections import OrderedDict
 from datetime import UTC, datetime
 
 import httpx
@@ -23,10 +24,12 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, SecretStr
 
-from prompts import RenderedPrompt
 from tasks.http import retry
 from tasks.http.retry import RETRY_STATUSES, Retryable, RetryPolicy
 from tasks.llm.endpoint import LlmEndpoint, api_key_from_env
+from tasks.llm.gate import GatedPrompt
+from tasks.llm.pacing import LlmPacer
+from warehouse.io.llm_cache import CachedAnswer, CacheKey, LlmCache
 
 logger = logging.getLogger("globallm.llm")
 
@@ -36,7 +39,6 @@ SYSTEM_MESSAGE = (
     "format the user asks for, and nothing else."
 )
 _EXCERPT_CHARS = 300
-_CACHE_SIZE = 256
 
 
 class LlmError(RuntimeError):
@@ -69,7 +71,8 @@ class LlmConfig(LlmEndpoint):
 
 
 class LlmCall(BaseModel):
-    """One row of `ledger_llm_calls`."""
+    """One row of `ledger_llm_calls`: who asked what of which model, what the gate did (counts
+    by kind, never a secret), what it cost, and the redacted texts (kept `llm.retention_days`)."""
 
     call_id: str
     run_id: str
@@ -82,21 +85,20 @@ class LlmCall(BaseModel):
     cache_hit: bool = False
     latency_s: float = 0.0
     called_at: datetime
+    repo: str | None = None
+    temperature: float = 0.0
+    cache_key: str | None = None
+    secrets_redacted: int = 0
+    secret_kinds: dict[str, int] = {}
+    context_cut: str | None = None  # JSON list of tasks.llm.context.ContextCut
+    prompt_chars: int = 0
+    prompt_text: str | None = None  # redacted
+    response_text: str | None = None
 
 
 class LlmAnswer(BaseModel):
     text: str
     call: LlmCall
-
-
-_cache: OrderedDict[tuple[str, str, str, str], str] = OrderedDict()  # key -> answer text
-_cache_lock = threading.Lock()
-
-
-def clear_cache() -> None:
-    """Forget every cached answer (tests; a long-lived worker after a prompt change)."""
-    with _cache_lock:
-        _cache.clear()
 
 
 def _redact(text: str, config: LlmConfig) -> str:
@@ -154,28 +156,66 @@ def _count(usage: dict, field: str) -> int | None:
     return value if isinstance(value, int) else None
 
 
+def _cost(config: LlmConfig, tokens_in: int | None, tokens_out: int | None) -> float:
+    price = config.price()
+    return (tokens_in or 0) / 1000 * price.per_1k_in + (tokens_out or 0) / 1000 * price.per_1k_out
+
+
 def complete(
-    config: LlmConfig, prompt: RenderedPrompt, run_id: str, *, use_cache: bool = True
+    config: LlmConfig,
+    prompt: GatedPrompt,
+    run_id: str,
+    *,
+    cache: LlmCache | None = None,
+    pacer: LlmPacer | None = None,
 ) -> LlmAnswer:
-    """Ask the model; the answer text and its ledger row. Raises LlmError when it cannot."""
-    text_sha = hashlib.sha256(prompt.text.encode("utf-8")).hexdigest()
-    key = (config.base_url, config.model, prompt.sha256, text_sha)
-    call = {"run_id": run_id, "prompt_name": prompt.name, "prompt_sha": prompt.sha256}
-    call |= {"model": config.model, "called_at": datetime.now(UTC), "call_id": uuid.uuid4().hex}
-    with _cache_lock:
-        cached = _cache.get(key) if use_cache else None
+    """Ask the model the gated prompt; the answer text and its ledger row. The cache answers
+    first (no tokens, no cost, `cache_hit`), then the pacer gives the request its turn.
+    Raises LlmError when no answer comes; TypeError for a prompt that skipped the gate."""
+    if not isinstance(prompt, GatedPrompt):
+        raise TypeError("complete() sends only a GatedPrompt (tasks.llm.gate.prepare)")
+    key = CacheKey(
+        prompt_name=prompt.name,
+        prompt_sha=prompt.sha256,
+        model=config.model,
+        text_sha=prompt.text_sha256,
+        temperature=config.temperature,
+    )
+    report = prompt.report
+    call = {
+        "run_id": run_id,
+        "prompt_name": prompt.name,
+        "prompt_sha": prompt.sha256,
+        "model": config.model,
+        "called_at": datetime.now(UTC),
+        "call_id": uuid.uuid4().hex,
+        "repo": prompt.repo,
+        "temperature": config.temperature,
+        "cache_key": key.digest,
+        "secrets_redacted": report.secrets_redacted,
+        "secret_kinds": report.secret_kinds,
+        "context_cut": json.dumps([cut.model_dump() for cut in report.cuts])
+        if report.cuts
+        else None,
+        "prompt_chars": report.prompt_chars,
+        "prompt_text": prompt.text,
+    }
+    cached = cache.get(key) if cache is not None else None
     if cached is not None:  # a repeated question costs nothing: no tokens, no cost
-        hit = LlmCall(tokens_in=0, tokens_out=0, cost=0, cache_hit=True, **call)
-        return LlmAnswer(text=cached, call=hit)
+        hit = LlmCall(
+            tokens_in=0, tokens_out=0, cost=0, cache_hit=True, response_text=cached.answer, **call
+        )
+        return LlmAnswer(text=cached.answer, call=hit)
     payload = {
         "model": config.model,
         "messages": [
             {"role": "system", "content": SYSTEM_MESSAGE},
             {"role": "user", "content": prompt.text},
         ],
-        "temperature": 0,
+        "temperature": config.temperature,
         "response_format": {"type": "json_object"},
     }
+    (pacer or LlmPacer(config)).acquire(len(prompt.text))
     policy, what = RetryPolicy.of(config), f"request to {config.endpoint}"
     retrying = retry.retrying(policy, "LLM", what, logger, lambda e: _describe(e, config))
     try:
@@ -186,16 +226,12 @@ def complete(
         message = retry.gave_up(f"LLM {what}", tries, _describe(error, config))
         raise LlmError(message, retry.status_of(error), tries) from None
     tokens_in, tokens_out = _count(usage, "prompt_tokens"), _count(usage, "completion_tokens")
-    cost = (tokens_in or 0) / 1000 * config.price_per_1k_in
-    cost += (tokens_out or 0) / 1000 * config.price_per_1k_out
-    if use_cache:
-        with _cache_lock:
-            _cache[key] = text
-            while len(_cache) > _CACHE_SIZE:
-                _cache.popitem(last=False)
+    if cache is not None:
+        cache.put(key, CachedAnswer(answer=text, tokens_in=tokens_in, tokens_out=tokens_out))
     call |= {"tokens_in": tokens_in, "tokens_out": tokens_out, "latency_s": latency}
-    return LlmAnswer(text=text, call=LlmCall(cost=cost, **call))
+    call |= {"response_text": text}
+    return LlmAnswer(text=text, call=LlmCall(cost=_cost(config, tokens_in, tokens_out), **call))
 
 
-# NO_CACHE: every call must produce its own ledger row; this module's cache marks its hits.
+# NO_CACHE: every call must produce its own ledger row; the warehouse cache marks its hits.
 complete_task = task(complete, name="llm-complete", tags=["llm"], retries=0, cache_policy=NO_CACHE)

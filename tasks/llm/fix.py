@@ -1,21 +1,31 @@
 """Ask the configured LLM for search/replace edits that resolve an issue in named files.
 
-Each file gets its own prompt and answer; the edits are merged into one answer for the
-llm-patch recipe. A file whose answer is malformed or whose request failed is reported with
-the reason, and the others go on. With no LLM configured nothing is asked.
+Each file gets its own prompt and answer, through the privacy gate: a file its owners opted
+out is never read into a prompt (reported as skipped, with the rule), a large one is sent as
+the regions the issue names, and every secret goes out as a placeholder. The edits are merged
+into one answer for the llm-patch recipe, which restores placeholders exactly or fails the
+file. A file whose answer is malformed or whose request failed is reported with the reason,
+and the others go on. With no LLM configured nothing is asked.
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from prefect import task
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 
 from fixers.llm_patch import MalformedAnswer, parse_edits
-from prompts import render
 from tasks.llm.client import LlmCall, LlmConfig, LlmEndpoint, LlmError, complete
+from tasks.llm.context import wanted_names
+from tasks.llm.endpoint import LlmPolicy
+from tasks.llm.gate import OptedOut, PromptTooLarge, Unreadable, admit, prepare
+from tasks.llm.pacing import LlmLimits, LlmPacer
+from tasks.local import git
+from warehouse.io.llm_cache import LlmCache
+
+PROMPT = "llm_patch"
 
 
 class IssueSpec(BaseModel):
@@ -28,7 +38,10 @@ class EditsProposal(BaseModel):
     answer: str | None  # merged {"edits": [...]} for llm-patch; None when no LLM is configured
     model: str | None
     calls: list[LlmCall]
-    problems: dict[str, str]  # file -> why no edit came for it
+    problems: dict[str, str]  # file -> why no edit came for it (its plan item FAILS)
+    skipped: dict[str, str] = {}  # file -> why it was not sent (opted out: SKIPPED)
+    # file -> its request's placeholders and the secrets they stand for (for exact restoring)
+    secrets: dict[str, dict[str, SecretStr]] = {}
 
 
 @task(name="propose-edits", tags=["llm"])
@@ -38,28 +51,49 @@ def propose_edits(
     issue: IssueSpec,
     run_id: str,
     endpoint: LlmEndpoint | None = None,
+    db_path: Path | None = None,
+    policy: LlmPolicy | None = None,
+    limits: LlmLimits | None = None,
 ) -> EditsProposal:
-    """One prompt per file. The endpoint is a value from the entrypoint; the API key comes
-    from the environment here, never as a parameter."""
+    """One gated prompt per file, answered from the warehouse cache (`db_path`) when it can
+    be. The endpoint is a value from the entrypoint; the API key comes from the environment
+    here, never as a parameter."""
     config = LlmConfig.for_endpoint(endpoint)
+    policy = policy or LlmPolicy()
+    skipped: dict[str, str] = {}
+    for rel in files:  # opted-out files are skipped whether or not an LLM is configured
+        try:
+            admit(repo_path, rel, policy)
+        except OptedOut as why:
+            skipped[rel] = str(why)
+        except Unreadable:
+            pass  # reported below when there is an LLM to ask
     if config is None:
-        return EditsProposal(answer=None, model=None, calls=[], problems={})
-    edits, summaries, confidences, calls, problems = [], [], [], [], {}
+        return EditsProposal(answer=None, model=None, calls=[], problems={}, skipped=skipped)
+    cache = LlmCache(db_path, policy.cache_days) if db_path is not None else None
+    repo = git.remote_url(repo_path) or str(repo_path)  # as the plan items name it
+    pacer = LlmPacer(config, limits)
+    wanted = wanted_names(f"{issue.title}\n{issue.body}")
+    edits, summaries, confidences, calls, problems, secrets = [], [], [], [], {}, {}
     for rel in files:
-        try:
-            content = (repo_path / rel).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            problems[rel] = f"unreadable: {error}"
+        if rel in skipped:
             continue
-        prompt = render(
-            "llm_patch",
-            issue_title=issue.title,
-            issue_body=issue.body,
-            file_path=rel,
-            file_content=content,
-        )
         try:
-            answer = complete(config, prompt, run_id)
+            source = admit(repo_path, rel, policy, wanted)
+            prompt = prepare(
+                PROMPT,
+                policy,
+                sources={"file_content": source},
+                repo=repo,
+                issue_title=issue.title,
+                issue_body=issue.body,
+                file_path=rel,
+                shortened=source.cut is not None,
+            )
+            answer = complete(config, prompt, run_id, cache=cache, pacer=pacer)
+        except (Unreadable, PromptTooLarge) as error:
+            problems[rel] = str(error)
+            continue
         except LlmError as error:
             problems[rel] = f"LLM request failed: {error}"
             continue
@@ -69,7 +103,9 @@ def propose_edits(
         except MalformedAnswer as error:
             problems[rel] = f"malformed LLM answer: {error}"
             continue
-        edits += [edit.model_dump() for edit in proposal.edits]
+        if prompt.redaction.values:
+            secrets[rel] = {k: SecretStr(v) for k, v in prompt.redaction.values.items()}
+        edits += [edit.model_dump() for edit in proposal.edits if _same(edit.path, rel)]
         summaries.append(proposal.summary)
         confidences.append(proposal.confidence)
     merged = {
@@ -78,5 +114,16 @@ def propose_edits(
         "confidence": min(confidences, default=0.0),
     }
     return EditsProposal(
-        answer=json.dumps(merged), model=config.model, calls=calls, problems=problems
+        answer=json.dumps(merged),
+        model=config.model,
+        calls=calls,
+        problems=problems,
+        skipped=skipped,
+        secrets=secrets,
     )
+
+
+def _same(a: str, b: str) -> bool:
+    """An edit for the file its prompt showed ("./src/a.py" is "src/a.py"): a file's request
+    can only speak for that file, and its placeholders mean nothing in another."""
+    return PurePosixPath(a.strip()) == PurePosixPath(b)

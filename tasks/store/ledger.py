@@ -13,7 +13,8 @@ from fixers.lifecycle import ChangeState, after_pull_request
 from fixers.plan import PlanItem
 from tasks.llm.client import LlmCall
 from tasks.pulls.github_status import PullStatus, checks_text
-from warehouse.io import ledger, store
+from warehouse.io import ledger, llm_cache, store
+from warehouse.io.llm_cache import Purged
 
 
 @task(name="record-plan-items")
@@ -76,6 +77,13 @@ def record_llm_calls(db_path: Path, calls: list[LlmCall]) -> None:
     if calls:
         with store.connect(db_path) as con:
             store.land(con, "ledger_llm_calls", calls)
+
+
+@task(name="purge-llm-texts", cache_policy=NO_CACHE)
+def purge_llm_texts(db_path: Path, older_than_days: float) -> Purged:
+    """Retention: the prompts and answers of LLM calls older than the limit, and cached
+    answers as old, are removed; call rows (tokens, cost) and everything else stay."""
+    return llm_cache.purge_llm_texts(db_path, older_than_days)
 
 
 class SyncRow(BaseModel):

@@ -10,7 +10,6 @@ import pytest
 from fixers.gate import MergePolicy
 from flows.campaign_repository import CampaignPolicy
 from flows.fix import fix_flow
-from tasks.llm import client as llm
 from tasks.llm.endpoint import LlmEndpoint
 from tasks.llm.fix import IssueSpec
 from tests.campaign_repos import make_campaign_repo, remote_file
@@ -33,7 +32,6 @@ def answer(path: str, search: str, replace: str) -> dict:
 
 @pytest.fixture
 def server(monkeypatch):
-    llm.clear_cache()
     with ScriptedServer() as scripted:
         monkeypatch.setenv("GLOBALLM_LLM_API_KEY", "sk-fix-test")  # pragma: allowlist secret
         yield scripted
@@ -41,7 +39,7 @@ def server(monkeypatch):
 
 def endpoint(server: ScriptedServer) -> LlmEndpoint:
     """The scripted server as the flow's `llm` value (the key stays in the environment)."""
-    return LlmEndpoint(base_url=server.base_url, model="test-model")
+    return LlmEndpoint(base_url=server.base_url, model="test-model", requests_per_minute=6000)
 
 
 def run_fix(db: Path, repo: Path, files: list[str], llm: LlmEndpoint | None = None):

@@ -104,7 +104,30 @@ LEDGER_TABLES: dict[str, str] = {
         cost DOUBLE,
         cache_hit BOOLEAN,
         latency_s DOUBLE,
-        called_at TIMESTAMPTZ NOT NULL
+        called_at TIMESTAMPTZ NOT NULL,
+        repo VARCHAR,
+        temperature DOUBLE,
+        cache_key VARCHAR,
+        secrets_redacted INTEGER,
+        secret_kinds JSON,
+        context_cut JSON,
+        prompt_chars INTEGER,
+        prompt_text VARCHAR,
+        response_text VARCHAR
+    """,
+    # The LLM answer cache (tasks/llm/client.py): one answer per redacted prompt, model and
+    # temperature; rows older than `llm.cache_days` are not used, `runs purge` removes them.
+    "llm_cache": """
+        cache_key VARCHAR PRIMARY KEY,
+        prompt_name VARCHAR NOT NULL,
+        prompt_sha VARCHAR NOT NULL,
+        model VARCHAR NOT NULL,
+        temperature DOUBLE NOT NULL,
+        text_sha VARCHAR NOT NULL,
+        answer VARCHAR NOT NULL,
+        tokens_in INTEGER,
+        tokens_out INTEGER,
+        created_at TIMESTAMPTZ NOT NULL
     """,
 }
 

@@ -21,9 +21,12 @@ from fixers.results import FixStatus
 from prompts import render
 from tasks.llm import client as llm
 from tasks.llm.client import LlmConfig, LlmError, complete, complete_task
-from tasks.llm.endpoint import LlmEndpoint
+from tasks.llm.endpoint import LlmEndpoint, LlmPolicy
+from tasks.llm.gate import GatedPrompt, GateReport, prepare
+from tasks.llm.redaction import Redaction
 from tests.fakes.openai_server import Reply, ScriptedServer, completion
 from warehouse.io import store
+from warehouse.io.llm_cache import LlmCache
 from warehouse.io.tables import columns
 
 KEY = "sk-test-0123456789abcdefSECRET"  # pragma: allowlist secret
@@ -34,13 +37,6 @@ SOURCE = "def area(r):\n    return 3.14 * r * r\n"
 def server():
     with ScriptedServer() as scripted:
         yield scripted
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    llm.clear_cache()
-    yield
-    llm.clear_cache()
 
 
 def config(server: ScriptedServer, **changes: object) -> LlmConfig:
@@ -54,13 +50,20 @@ def config(server: ScriptedServer, **changes: object) -> LlmConfig:
         "price_per_1k_out": 0.6,
         "backoff_s": 0.01,
         "max_backoff_s": 0.05,
+        "requests_per_minute": 0,  # unpaced: pacing has its own tests
     }
     return LlmConfig(**(values | changes))
 
 
-def prompt(title: str = "area() uses a rough pi"):
-    return render(
-        "llm_patch", issue_title=title, issue_body="", file_path="geo.py", file_content=SOURCE
+def prompt(title: str = "area() uses a rough pi") -> GatedPrompt:
+    return prepare(
+        "llm_patch",
+        LlmPolicy(),
+        issue_title=title,
+        issue_body="",
+        file_path="geo.py",
+        file_content=SOURCE,
+        shortened=False,
     )
 
 
@@ -195,16 +198,52 @@ def test_connection_refused_is_retried_then_raises() -> None:
     assert raised.value.attempts == 2 and raised.value.status is None
 
 
-def test_a_repeated_question_is_answered_from_the_cache(server: ScriptedServer) -> None:
-    server.script(Reply(body=completion(EDITS)), Reply(body=completion(EDITS)))
-    first = complete(config(server), prompt(), run_id="r")
-    again = complete(config(server), prompt(), run_id="r")
+def test_a_repeated_question_is_answered_from_the_warehouse_cache(
+    server: ScriptedServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "w.duckdb"
+    server.script(*[Reply(body=completion(EDITS))] * 3)
+    first = complete(config(server), prompt(), run_id="r", cache=LlmCache(db))
+    # another process, later: a new cache object on the same warehouse still knows the answer
+    again = complete(config(server), prompt(), run_id="r2", cache=LlmCache(db))
     assert len(server.requests) == 1
     assert again.text == first.text and again.call.cache_hit is True
-    assert (again.call.cost, again.call.tokens_in) == (0, 0)
+    assert (again.call.cost, again.call.tokens_in) == (0, 0) and first.call.cost > 0
     assert again.call.call_id != first.call.call_id
-    complete(config(server), prompt("another issue"), run_id="r")  # another text: asked again
-    assert len(server.requests) == 2
+    assert again.call.cache_key == first.call.cache_key
+    complete(config(server), prompt("another issue"), run_id="r", cache=LlmCache(db))
+    assert len(server.requests) == 2  # another text: asked again
+    complete(config(server, temperature=0.5), prompt(), run_id="r", cache=LlmCache(db))
+    assert len(server.requests) == 3  # another temperature: asked again
+    assert server.requests[-1].body["temperature"] == 0.5
+
+
+def test_a_cached_answer_older_than_cache_days_is_asked_again(
+    server: ScriptedServer, tmp_path: Path
+) -> None:
+    db = tmp_path / "w.duckdb"
+    server.script(Reply(body=completion(EDITS)), Reply(body=completion(EDITS)))
+    complete(config(server), prompt(), run_id="r", cache=LlmCache(db, max_age_days=30))
+    with store.connect(db) as con:
+        con.execute("UPDATE llm_cache SET created_at = created_at - INTERVAL 31 DAY")
+    answer = complete(config(server), prompt(), run_id="r", cache=LlmCache(db, max_age_days=30))
+    assert len(server.requests) == 2 and answer.call.cache_hit is False
+
+
+def test_only_a_gated_prompt_is_sent(server: ScriptedServer) -> None:
+    raw = render(
+        "llm_patch",
+        issue_title="t",
+        issue_body="",
+        file_path="geo.py",
+        file_content=SOURCE,
+        shortened=False,
+    )
+    with pytest.raises(TypeError, match="GatedPrompt"):
+        complete(config(server), raw, run_id="r")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="made only by"):
+        GatedPrompt("llm_patch", "1", "sha", "text", GateReport(), Redaction())
+    assert server.requests == []
 
 
 def test_the_key_never_leaks(server: ScriptedServer, caplog: pytest.LogCaptureFixture) -> None:
