@@ -30,6 +30,11 @@ class FixSummary(BaseModel):
     failed: int
     problems: dict[str, str]
     states: dict[str, int]
+    llm_calls: int = 0
+    cache_hits: int = 0
+    tokens: int = 0
+    cost: float = 0.0
+    secrets_redacted: int = 0
 
 
 @flow(name="fix", **LEDGER_HOOKS)
@@ -91,4 +96,9 @@ def fix_flow(
         failed=sum(item.status == "FAILED" for item in items),
         problems=proposal.problems | proposal.skipped,
         states=states,
+        llm_calls=len(proposal.calls),
+        cache_hits=sum(call.cache_hit for call in proposal.calls),
+        tokens=sum((call.tokens_in or 0) + (call.tokens_out or 0) for call in proposal.calls),
+        cost=sum(call.cost for call in proposal.calls),
+        secrets_redacted=sum(call.secrets_redacted for call in proposal.calls),
     )

@@ -215,6 +215,12 @@ def fix(
         )
     for rel, problem in summary.problems.items():
         console.print(f"[yellow]{rel}[/yellow]: {problem}")
+    if summary.llm_calls:
+        cached = f" ({summary.cache_hits} answered from the cache)" if summary.cache_hits else ""
+        console.print(
+            f"LLM: {summary.llm_calls} request(s){cached}, {summary.tokens:,} tokens, "
+            f"cost {summary.cost:.4f}, {summary.secrets_redacted} secret(s) redacted"
+        )
     states = ", ".join(f"{k} {v}" for k, v in sorted(summary.states.items())) or "no change"
     console.print(
         f"run {summary.run_id}: {summary.planned} planned, {summary.skipped} skipped, "

@@ -14,6 +14,7 @@ import json
 from pathlib import Path, PurePosixPath
 
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, SecretStr
 
 from fixers.llm_patch import MalformedAnswer, parse_edits
@@ -44,7 +45,8 @@ class EditsProposal(BaseModel):
     secrets: dict[str, dict[str, SecretStr]] = {}
 
 
-@task(name="propose-edits", tags=["llm"])
+# Never persisted or cached by Prefect: the proposal holds the secrets its placeholders stand for.
+@task(name="propose-edits", tags=["llm"], cache_policy=NO_CACHE, persist_result=False)
 def propose_edits(
     repo_path: Path,
     files: list[str],

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from prefect.client.orchestration import get_client
 from typer.testing import CliRunner
 
 from flows.cli.main import app
@@ -83,8 +84,9 @@ def llm_server(monkeypatch: pytest.MonkeyPatch):
         yield scripted
 
 
-def run_fix(db: Path, repo: Path, *files: str):
+def run_fix(db: Path, repo: Path, *files: str, dry_run: bool = False):
     args = ["--db", str(db), "fix", "--issue-url", "https://example.test/calc/issues/1"]
+    args += ["--dry-run"] if dry_run else []
     args += ["--title", "add() subtracts", "--body", "add(2, 3) gives -1", "--path", str(repo)]
     for rel in files:
         args += ["--file", rel]
@@ -159,6 +161,13 @@ def test_no_secret_and_no_opted_out_file_reaches_the_model_and_the_fix_still_lan
     ledger_text = json.dumps(rows(db, "SELECT * FROM ledger_llm_calls"), default=str)
     assert AWS_SECRET not in ledger_text and GITHUB not in ledger_text
 
+    # The secrets travel to the apply step as SecretStr: Prefect records '**********'.
+    with get_client(sync_client=True) as client:
+        recorded = json.dumps([run.parameters for run in client.read_flow_runs()], default=str)
+    assert "**********" in recorded
+    for value in (AWS_ID, AWS_SECRET, GITHUB, DB_PASSWORD):
+        assert value not in recorded
+
 
 def test_an_edit_with_a_placeholder_it_was_never_given_fails_that_file(
     prefect_server, llm_server, tmp_path
@@ -177,3 +186,21 @@ def test_an_edit_with_a_placeholder_it_was_never_given_fails_that_file(
     ((status, reason),) = rows(db, "SELECT status, reason FROM ledger_plan_items")
     assert status == "FAILED" and "<SECRET_9>" in reason and "never sent" in reason
     assert rows(db, "SELECT count(*) FROM ledger_changes") == [(0,)]
+
+
+def test_the_same_fix_again_is_answered_from_the_cache_and_says_so(
+    prefect_server, llm_server, tmp_path
+):
+    repo = make_secret_repo(tmp_path)
+    fix = fix_answer("def add(a, b):\n    return a - b", "def add(a, b):\n    return a + b")
+    llm_server.script(Reply(body=fix))
+    db = tmp_path / "w.duckdb"
+    first = run_fix(db, repo, "src/calc/__init__.py", dry_run=True)
+    assert first.exit_code == 0, first.output
+    assert "LLM: 1 request(s), 1,500 tokens" in first.output
+    again = run_fix(db, repo, "src/calc/__init__.py", dry_run=True)
+    assert again.exit_code == 0, again.output
+    assert len(llm_server.requests) == 1  # the second run asked nobody
+    assert "LLM: 1 request(s) (1 answered from the cache), 0 tokens" in again.output
+    calls = rows(db, "SELECT cache_hit, tokens_in FROM ledger_llm_calls ORDER BY called_at")
+    assert calls == [(False, 1200), (True, 0)]
