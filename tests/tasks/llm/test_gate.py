@@ -61,5 +61,5 @@ def test_a_large_file_is_cut_and_no_prompt_exceeds_the_limit(tmp_path: Path) -> 
     gated = render(policy, source, body="x" * 20_000)  # a long issue text is cut too
     assert len(gated.text) <= 5_000 and gated.report.prompt_chars == len(gated.text)
     assert gated.report.cuts and gated.report.cuts[0].path == "big.py"
-    with pytest.raises(PromptTooLarge, match="llm.max_prompt_chars"):
+    with pytest.raises(PromptTooLarge, match=r"llm\.max_prompt_chars"):
         render(LlmPolicy(max_prompt_chars=500), source)
