@@ -234,4 +234,12 @@ def complete(
 
 
 # NO_CACHE: every call must produce its own ledger row; the warehouse cache marks its hits.
-complete_task = task(complete, name="llm-complete", tags=["llm"], retries=0, cache_policy=NO_CACHE)
+# Never persisted: a GatedPrompt holds the values its placeholders stand for.
+complete_task = task(
+    complete,
+    name="llm-complete",
+    tags=["llm"],
+    retries=0,
+    cache_policy=NO_CACHE,
+    persist_result=False,
+)
