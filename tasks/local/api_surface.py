@@ -8,48 +8,18 @@ reading a repository never raises for its content.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 import polars as pl
-import tree_sitter_go
-import tree_sitter_java
-import tree_sitter_javascript
-import tree_sitter_python
-import tree_sitter_rust
-import tree_sitter_typescript
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel
-from tree_sitter import Language, Node, Parser
+from tree_sitter import Node
 
 from tasks.local import git
 from tasks.local.file_kinds import is_test_path
-
-_GRAMMARS: dict[str, Callable[[], object]] = {
-    "python": tree_sitter_python.language,
-    "javascript": tree_sitter_javascript.language,
-    "typescript": tree_sitter_typescript.language_typescript,
-    "tsx": tree_sitter_typescript.language_tsx,
-    "go": tree_sitter_go.language,
-    "rust": tree_sitter_rust.language,
-    "java": tree_sitter_java.language,
-}
-
-GRAMMAR_BY_SUFFIX = {
-    ".py": "python",
-    ".js": "javascript",
-    ".mjs": "javascript",
-    ".cjs": "javascript",
-    ".jsx": "javascript",
-    ".ts": "typescript",
-    ".tsx": "tsx",
-    ".go": "go",
-    ".rs": "rust",
-    ".java": "java",
-}
-
-_PARSERS: dict[str, Parser] = {}
+from tasks.local.grammars import GRAMMAR_BY_SUFFIX, parser_for
 
 
 class ApiSurface(BaseModel):
@@ -70,19 +40,13 @@ def normalise(name: str) -> str:
     return name.replace("_", "").lower()
 
 
-def _parser(grammar: str) -> Parser:
-    if grammar not in _PARSERS:
-        _PARSERS[grammar] = Parser(Language(_GRAMMARS[grammar]()))
-    return _PARSERS[grammar]
-
-
 def public_names(source: bytes, grammar: str) -> set[str]:
     """The public names a source file declares, as written. Raises SkippedFile."""
     try:
         source.decode("utf-8")
     except UnicodeDecodeError as error:
         raise SkippedFile(f"not UTF-8 ({error.reason} at byte {error.start})") from error
-    root = _parser(grammar).parse(source).root_node
+    root = parser_for(grammar).parse(source).root_node
     if root.has_error:
         raise SkippedFile("does not parse")
     extract = {
