@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 
@@ -9,6 +10,9 @@ import re
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 # globallm runs offline by default: the embedded Prefect server must not phone home.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# Its first start on a new PREFECT_HOME migrates a database: Prefect's 20 s are too few on a
+# busy 2-core machine (seen: a timeout while a test suite ran beside it).
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 from pathlib import Path
 from typing import Annotated
@@ -36,6 +40,24 @@ from flows.cli.redundancy import redundancy
 from flows.cli.runs import revert, runs_app
 from flows.runtime.heartbeats import heartbeats_off_when_embedded
 from warehouse.readers import queries
+
+
+class _TracebackInTheRunOnly(logging.Filter):
+    """Prefect logs a failed task's traceback at ERROR. The run records the failure and the CLI
+    says it in a line, so the terminal gets the message without the traceback; the run's log
+    in Prefect (its API handler comes first) keeps it, and PREFECT_LOGGING_LEVEL=DEBUG shows it
+    here too."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        debugging = os.environ.get("PREFECT_LOGGING_LEVEL", "").upper() == "DEBUG"
+        if record.name.startswith("prefect.") and record.exc_info and not debugging:
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+for _handler in logging.getLogger().handlers:
+    if type(_handler).__name__ == "PrefectConsoleHandler":
+        _handler.addFilter(_TracebackInTheRunOnly())
 
 app = typer.Typer(
     help="globallm: find the code whose problems matter most, and fix it safely at scale.",
@@ -222,5 +244,23 @@ def config_command(
         print_frame(frame, OutputFormat.table, title="globallm configuration")
 
 
+def main() -> None:
+    """The console script: the CLI, with the embedded Prefect server's failure to start said in
+    one line instead of a traceback (it is not the user's mistake, and retrying may do)."""
+    try:
+        app()
+    except RuntimeError as error:
+        if "ephemeral Prefect API server" not in str(error):
+            raise
+        timeout = os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS")
+        message = (
+            f"the embedded Prefect server did not start within {timeout} s. Run the command "
+            "again (a first start migrates its database), raise "
+            "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, or point PREFECT_API_URL at a "
+            "running `prefect server start`."
+        )
+        raise SystemExit(fail(message).exit_code) from None
+
+
 if __name__ == "__main__":
-    app()
+    main()

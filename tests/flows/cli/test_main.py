@@ -99,3 +99,53 @@ def test_config_set_rejects_unknown_key_and_bad_value():
 def test_run_rejects_a_path_that_is_not_a_folder(tmp_path: Path):
     result = runner.invoke(app, ["--db", str(tmp_path / "w.duckdb"), "run", "--path", "nope"])
     assert result.exit_code == 2 and "not a folder" in result.output
+
+
+def test_an_embedded_prefect_server_that_cannot_start_is_one_line_not_a_traceback(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env |= {"PREFECT_HOME": str(tmp_path / "prefect"), "GLOBALLM_LLM_BASE_URL": ""}
+    env["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "1"  # a new home migrates: > 1 s
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "a.py").write_text("x = 1\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "flows.cli.main", "--db", str(tmp_path / "w.duckdb"), "fix"]
+        + ["--issue-url", "https://example.test/i/1", "--title", "t", "--file", "a.py"]
+        + ["--path", str(repo)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output
+    assert "the embedded Prefect server did not start within 1 s" in output
+    assert "Traceback" not in output and "RuntimeError" not in output
+
+
+def test_the_terminal_gets_prefect_errors_without_their_traceback(monkeypatch):
+    import logging
+    import sys
+
+    from flows.cli.main import _TracebackInTheRunOnly
+
+    monkeypatch.delenv("PREFECT_LOGGING_LEVEL", raising=False)
+    console = [
+        h for h in logging.getLogger().handlers if type(h).__name__ == "PrefectConsoleHandler"
+    ]
+    assert console and any(isinstance(f, _TracebackInTheRunOnly) for f in console[0].filters)
+    try:
+        raise RuntimeError("remote said no")
+    except RuntimeError:
+        record = logging.LogRecord(
+            "prefect.task_runs", logging.ERROR, __file__, 1, "Task run failed", None, sys.exc_info()
+        )
+    record.task_run_name = record.task_name = "merge-branch"  # what Prefect's adapter adds
+    assert console[0].format(record).count("Traceback") == 1
+    _TracebackInTheRunOnly().filter(record)
+    assert console[0].format(record).count("Traceback") == 0
+    assert "Task run failed" in console[0].format(record)
