@@ -244,7 +244,7 @@ def config_command(
         print_frame(frame, OutputFormat.table, title="globallm configuration")
 
 
-def main() -> None:
+def run_cli() -> None:
     """The console script: the CLI, with the embedded Prefect server's failure to start said in
     one line instead of a traceback (it is not the user's mistake, and retrying may do)."""
     try:
@@ -263,4 +263,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_cli()

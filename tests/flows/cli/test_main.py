@@ -113,9 +113,11 @@ def test_an_embedded_prefect_server_that_cannot_start_is_one_line_not_a_tracebac
     (repo / ".git").mkdir(parents=True)
     (repo / "a.py").write_text("x = 1\n")
     done = subprocess.run(
-        [sys.executable, "-m", "flows.cli.main", "--db", str(tmp_path / "w.duckdb"), "fix"]
-        + ["--issue-url", "https://example.test/i/1", "--title", "t", "--file", "a.py"]
-        + ["--path", str(repo)],
+        [
+            *(sys.executable, "-m", "flows.cli.main", "--db", str(tmp_path / "w.duckdb"), "fix"),
+            *("--issue-url", "https://example.test/i/1", "--title", "t", "--file", "a.py"),
+            *("--path", str(repo)),
+        ],
         env=env,
         capture_output=True,
         text=True,
