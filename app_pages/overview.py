@@ -1,4 +1,4 @@
-"""Overview: the warehouse and the ledger in figures, runs over time, and the last runs."""
+"""Overview: the warehouse and the ledger in figures, runs over time, the last runs, LLM spend."""
 
 from __future__ import annotations
 
@@ -7,9 +7,13 @@ from datetime import date, timedelta
 import streamlit as st
 
 from app_pages import app_cache
-from warehouse.readers import queries
+from warehouse.readers import llm_queries, queries
 
 TREND_DAYS = 90
+LLM_DAYS = 7
+SPEND_ROWS = 10
+RUN_COLUMNS = ("kind", "calls", "cache_hits", "tokens_in", "tokens_out", "cost")
+RUN_COLUMNS += ("secrets_redacted", "last_call", "run_id")
 
 st.title("Overview")
 
@@ -20,13 +24,15 @@ if not app_cache.has_tables("dim_repos", "fct_priority"):
         " (GitHub, package registries) fills the marts counted here."
     )
 
+cost = app_cache.read(llm_queries.llm_cost, LLM_DAYS)
+
 counts = st.columns(4)
 counts[0].metric("Repositories", f"{figures['repositories']:,}")
 counts[1].metric("Packages", f"{figures['packages']:,}")
 counts[2].metric("Open issues", f"{figures['issues']:,}")
 counts[3].metric("Plan items", f"{figures['plan_items']:,}")
 
-changes = st.columns(4)
+changes = st.columns(5)
 changes[0].metric("PRs opened", f"{figures['prs_opened']:,}")
 changes[1].metric("PRs merged", f"{figures['prs_merged']:,}")
 changes[2].metric("PRs blocked", f"{figures['prs_blocked']:,}")
@@ -39,6 +45,12 @@ changes[3].metric(
     delta_color="off",
     delta_arrow="off",
     help="Tokens in and out of every LLM call in the last 7 days, against the weekly budget.",
+)
+changes[4].metric(
+    "LLM cost (7 days)",
+    f"{cost:,.4f}",
+    help="What the LLM calls of the last 7 days cost at the configured prices per 1,000 "
+    "tokens (cached answers cost nothing).",
 )
 
 st.subheader("Runs per day")
@@ -87,5 +99,34 @@ else:
         column_config={
             "started": st.column_config.DatetimeColumn("started", format="YYYY-MM-DD HH:mm:ss"),
             "duration_s": st.column_config.NumberColumn("duration", format="%.1f s"),
+        },
+    )
+
+st.subheader("LLM spend")
+by_repo = app_cache.read(llm_queries.llm_cost_by_repo, SPEND_ROWS)
+if by_repo.is_empty():
+    st.caption("No LLM calls yet: `globallm fix` asks the configured model.")
+else:
+    st.caption(
+        "Every LLM call in the ledger, priced per 1,000 tokens in and out as configured for"
+        " its model; cached answers cost nothing."
+    )
+    cost_column = st.column_config.NumberColumn("cost", format="%.4f")
+    st.markdown("**Per repository**, highest cost first")
+    st.dataframe(
+        by_repo,
+        hide_index=True,
+        column_config={"repo": "repository", "cost": cost_column},
+    )
+    st.markdown("**Per run**, newest call first")
+    st.dataframe(
+        app_cache.read(llm_queries.llm_cost_by_run, SPEND_ROWS),
+        hide_index=True,
+        column_order=RUN_COLUMNS,
+        column_config={
+            "cost": cost_column,
+            "cache_hits": "cached",
+            "secrets_redacted": "secrets redacted",
+            "last_call": st.column_config.DatetimeColumn("last call", format="YYYY-MM-DD HH:mm"),
         },
     )

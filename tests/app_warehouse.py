@@ -3,7 +3,7 @@ tests/conftest.py), and a helper that opens the app on it.
 
 Built once per session: the fixture workspace plus three campaign repositories are crawled,
 built and scored by the real pipeline; the GitHub row of the `core` checkout's upstream, three
-GitHub issues and one LLM call are landed through the same landing code the sources use; then
+GitHub issues and three LLM calls are landed through the same landing code the sources use; then
 a real upgrade-python campaign runs (two changes merged, one blocked by the test that pins the
 old spelling). The flows publish the snapshot the app reads.
 """
@@ -105,6 +105,39 @@ ISSUES = [
 ]
 
 
+def _llm_call(call_id: str, run_id: str, repo: str, hours_ago: float, **values) -> dict:
+    return {
+        "call_id": call_id,
+        "run_id": run_id,
+        "prompt_name": "llm_patch",
+        "prompt_sha": "0" * 64,
+        "model": "scripted-model",
+        "cache_hit": False,
+        "latency_s": 0.5,
+        "called_at": NOW - timedelta(hours=hours_ago),
+        "repo": repo,
+        **values,
+    }
+
+
+# Two calls of one run this week (one answered from the cache: no tokens, no cost) and an
+# older, dearer one of another run on another repository: 1,500 tokens and 0.0042 in 7 days.
+LLM_CALLS = [
+    _llm_call(
+        "call-1", "llm-run", "acme/core", 0, tokens_in=1200, tokens_out=300, cost=0.0042,
+        secrets_redacted=1,
+    ),
+    _llm_call(
+        "call-2", "llm-run", "acme/core", 1, tokens_in=0, tokens_out=0, cost=0.0, cache_hit=True,
+        secrets_redacted=0,
+    ),
+    _llm_call(
+        "call-3", "old-llm-run", "acme/alpha", 20 * 24, tokens_in=2000, tokens_out=500,
+        cost=0.0375, secrets_redacted=0,
+    ),
+]  # fmt: skip
+
+
 @pytest.fixture(scope="session")
 def app_warehouse(prefect_server, tmp_path_factory: pytest.TempPathFactory) -> AppWarehouse:
     """Built once per session: under xdist the first worker that needs it builds it (minutes on
@@ -138,25 +171,7 @@ def build_app_warehouse(root: Path) -> AppWarehouse:
     with store.connect(db) as con:
         store.land(con, "raw_github_issues", ISSUES)
         store.land(con, "raw_github_repositories", [GITHUB_CORE])
-        store.land(
-            con,
-            "ledger_llm_calls",
-            [
-                {
-                    "call_id": "call-1",
-                    "run_id": "llm-run",
-                    "prompt_name": "llm_patch",
-                    "prompt_sha": "0" * 64,
-                    "model": "scripted-model",
-                    "tokens_in": 1200,
-                    "tokens_out": 300,
-                    "cost": 0.0,
-                    "cache_hit": False,
-                    "latency_s": 0.5,
-                    "called_at": NOW,
-                }
-            ],
-        )
+        store.land(con, "ledger_llm_calls", LLM_CALLS)
     settings = Settings()
     crawl = settings.crawl.model_copy(update={"include_environment": False})
     pipeline = pipeline_flow(

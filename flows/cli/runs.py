@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +13,8 @@ import typer
 
 from flows.cli.common import FILL_HINT, FormatOption, fail, settings_for
 from flows.cli.output import OutputFormat, console, print_frame
-from warehouse.readers import run_queries
+from warehouse.io import llm_cache, snapshot
+from warehouse.readers import llm_queries, run_queries
 
 runs_app = typer.Typer(help="Read the ledger of runs.", no_args_is_help=True)
 
@@ -72,6 +75,12 @@ def runs_show(ctx: typer.Context, run_id: str) -> None:
         console.print(
             f"[bold]{change['branch']}[/bold] {change['state']} "
             f"(+{change['lines_added']} -{change['lines_removed']}): {reasons}"
+        )
+    llm = llm_queries.run_llm_usage(db, full)
+    if llm["calls"]:
+        console.print(
+            f"LLM: {_count(llm['calls'], 'call')} ({llm['cache_hits']} cached), "
+            f"{llm['tokens_in'] + llm['tokens_out']:,} tokens, cost {llm['cost']:.4f}"
         )
 
 
@@ -137,6 +146,80 @@ def runs_sync(
             f"[yellow]{summary.unread} pull request(s) could not be read; their changes stay "
             "OPEN until a later sync[/yellow]"
         )
+
+
+@dataclass(frozen=True)
+class Age:
+    """A `--older-than` value: how many days, and the words the user gave it in."""
+
+    days: float
+    words: str
+
+
+_UNITS = {"h": ("hour", 1 / 24), "d": ("day", 1.0), "w": ("week", 7.0)}
+MAX_AGE_DAYS = 36_525
+
+
+def _count(n: float, noun: str) -> str:
+    return f"{n:g} {noun}" + ("" if n == 1 else "s")
+
+
+def parse_age(text: str) -> Age:
+    """`30d`, `12h`, `2w`, or a plain number of days."""
+    found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([hdw]?)\s*", text.lower())
+    if found is None:
+        raise typer.BadParameter(
+            f"{text!r} is not an age: give a number of days (30) or of hours, days or weeks "
+            "(12h, 30d, 2w)"
+        )
+    number, unit = float(found[1]), found[2] or "d"
+    noun, days = _UNITS[unit]
+    if number * days > MAX_AGE_DAYS:
+        raise typer.BadParameter(f"{text!r} is longer ago than anything kept: at most 100 years")
+    return Age(number * days, _count(number, noun))
+
+
+@runs_app.command("purge")
+def runs_purge(
+    ctx: typer.Context,
+    older_than: Annotated[
+        Age | None,
+        typer.Option(
+            "--older-than",
+            parser=parse_age,
+            metavar="AGE",
+            help="30d, 12h, 2w or a number of days; default llm.retention_days",
+            show_default=False,
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only count what would be removed")
+    ] = False,
+) -> None:
+    """Remove the prompts and answers kept with LLM calls older than AGE, and cached answers
+    as old; the call rows (tokens, cost) and everything else stay."""
+    settings = settings_for(ctx)
+    db = settings.db
+    age = older_than or Age(settings.llm.retention_days, _count(settings.llm.retention_days, "day"))
+    try:  # read-only first: a file without the ledger is reported, never given one
+        counted = llm_cache.count_llm_texts(db, age.days)
+    except (FileNotFoundError, duckdb.CatalogException) as error:
+        raise _no_ledger(db, error) from error
+    if dry_run:
+        console.print(
+            f"would remove the prompts and answers of {_count(counted.calls, 'LLM call')} and "
+            f"{_count(counted.cached_answers, 'cached answer')} older than {age.words} "
+            "(nothing changed)"
+        )
+        return
+    purged = llm_cache.purge_llm_texts(db, age.days)
+    if purged.calls or purged.cached_answers:
+        snapshot.republish(db)  # the app's read copies must not keep what was removed
+    console.print(
+        f"removed the prompts and answers of {_count(purged.calls, 'LLM call')} and "
+        f"{_count(purged.cached_answers, 'cached answer')} older than {age.words} "
+        "(call rows, tokens and costs stay)"
+    )
 
 
 def revert(

@@ -1,4 +1,5 @@
-"""The Overview page: the warehouse and ledger figures, the run trend and the last runs."""
+"""The Overview page: the warehouse and ledger figures, the run trend, the last runs and the LLM
+spend."""
 
 from __future__ import annotations
 
@@ -42,6 +43,8 @@ def test_the_metrics_are_the_warehouse_counts(app_warehouse, monkeypatch):
     (tokens,) = [metric for metric in at.metric if metric.label == "LLM tokens (7 days)"]
     budget = Settings().budgets.tokens_per_week
     assert tokens.proto.delta == f"{1500 / budget:.1%} of {budget:,} a week"
+    # this week's two calls (one cached, free); the dearer call 20 days ago is out
+    assert shown["LLM cost (7 days)"] == "0.0042"
 
 
 def test_the_trend_counts_top_level_runs_per_day_by_kind(app_warehouse, monkeypatch):
@@ -58,13 +61,32 @@ def test_the_trend_counts_top_level_runs_per_day_by_kind(app_warehouse, monkeypa
 
 def test_the_last_runs_are_listed_newest_first_with_their_state(app_warehouse, monkeypatch):
     at = open_app(app_warehouse.db, monkeypatch, page=PAGE)
-    (runs,) = at.dataframe
-    table = runs.value
+    table = at.dataframe[0].value  # then the LLM spend's two tables
     assert list(table["run_id"]) == [app_warehouse.campaign_run_id, app_warehouse.pipeline_run_id]
     assert list(table["kind"]) == ["campaign", "pipeline"]
     assert list(table["status"]) == ["COMPLETED", "COMPLETED"]
     assert table["recipe"].iloc[0] == "upgrade-python"
     assert (table["duration_s"] > 0).all()
+
+
+def test_the_llm_spend_per_repository_and_per_run(app_warehouse, monkeypatch):
+    at = open_app(app_warehouse.db, monkeypatch, page=PAGE)
+    assert [header.value for header in at.subheader][-1] == "LLM spend"
+    _, per_repo, per_run = (frame.value for frame in at.dataframe)
+    # every call in the ledger, highest cost first
+    assert per_repo.to_dict("records") == [
+        {"repo": "acme/alpha", "calls": 1, "tokens": 2500, "cost": 0.0375},
+        {"repo": "acme/core", "calls": 2, "tokens": 1500, "cost": 0.0042},
+    ]
+    # newest call first; these runs are not in ledger_runs, so they have no kind
+    assert list(per_run["run_id"]) == ["llm-run", "old-llm-run"]
+    assert per_run["kind"].isna().all()
+    assert per_run[["calls", "cache_hits", "tokens_in", "tokens_out"]].values.tolist() == [
+        [2, 1, 1200, 300],
+        [1, 0, 2000, 500],
+    ]
+    assert list(per_run["cost"]) == [0.0042, 0.0375]
+    assert list(per_run["secrets_redacted"]) == [1, 0]
 
 
 def test_a_young_warehouse_shows_zeros_its_run_and_how_to_fill_the_marts(tmp_path, monkeypatch):
@@ -74,6 +96,9 @@ def test_a_young_warehouse_shows_zeros_its_run_and_how_to_fill_the_marts(tmp_pat
     at = open_app(db, monkeypatch, page=PAGE)
     says = " ".join(block.value for block in at.info)
     assert "globallm run" in says and "globallm discover" in says
-    assert set(metrics(at).values()) == {"0"}
-    (runs,) = at.dataframe
+    shown = metrics(at)
+    assert shown.pop("LLM cost (7 days)") == "0.0000"
+    assert set(shown.values()) == {"0"}
+    (runs,) = at.dataframe  # and no LLM spend tables:
     assert list(runs.value["status"]) == ["RUNNING"]
+    assert "No LLM calls yet" in " ".join(caption.value for caption in at.caption)

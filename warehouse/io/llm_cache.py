@@ -78,15 +78,34 @@ class Purged(BaseModel):
     cached_answers: int
 
 
+# What a purge removes: the texts of calls older than the cutoff, and cached answers as old.
+_OLD_TEXTS = "called_at < $cutoff AND (prompt_text IS NOT NULL OR response_text IS NOT NULL)"
+_OLD_ANSWERS = "created_at < $cutoff"
+
+
 def purge_llm_texts(db_path: Path | str, older_than_days: float) -> Purged:
     """Forget the prompts and answers of LLM calls older than the limit (the call rows stay,
     with tokens and cost) and the cached answers as old. Nothing else is touched."""
-    cutoff = store.now() - timedelta(days=older_than_days)
+    cutoff = {"cutoff": store.now() - timedelta(days=older_than_days)}
     with store.connect(db_path) as con:
         calls = con.execute(
             "UPDATE ledger_llm_calls SET prompt_text = NULL, response_text = NULL"
-            " WHERE called_at < ? AND (prompt_text IS NOT NULL OR response_text IS NOT NULL)",
-            [cutoff],
+            f" WHERE {_OLD_TEXTS}",
+            cutoff,
         ).fetchone()[0]
-        cached = con.execute(f"DELETE FROM {TABLE} WHERE created_at < ?", [cutoff]).fetchone()[0]
+        cached = con.execute(f"DELETE FROM {TABLE} WHERE {_OLD_ANSWERS}", cutoff).fetchone()[0]
+    return Purged(calls=int(calls), cached_answers=int(cached))
+
+
+def count_llm_texts(db_path: Path | str, older_than_days: float) -> Purged:
+    """What `purge_llm_texts` would remove now, read-only (`runs purge --dry-run`). A missing
+    warehouse raises FileNotFoundError, a DuckDB file without the ledger CatalogException."""
+    cutoff = {"cutoff": store.now() - timedelta(days=older_than_days)}
+    with store.connect(db_path, read_only=True) as con:
+        calls = con.execute(
+            f"SELECT count(*) FROM ledger_llm_calls WHERE {_OLD_TEXTS}", cutoff
+        ).fetchone()[0]
+        cached = con.execute(
+            f"SELECT count(*) FROM {TABLE} WHERE {_OLD_ANSWERS}", cutoff
+        ).fetchone()[0]
     return Purged(calls=int(calls), cached_answers=int(cached))

@@ -74,6 +74,18 @@ def publish(db_path: Path | str, min_interval_s: float = 0.0) -> Path | None:
     return target
 
 
+def republish(db_path: Path | str) -> Path:
+    """Publish a snapshot and delete every older one, so that no read copy keeps what was just
+    removed from the warehouse (`runs purge`). A reader still on an older snapshot keeps its
+    open file until it closes it; the next read opens the new one."""
+    published = publish(db_path)
+    assert published is not None
+    for old in snapshots(db_path):
+        if old.name < published.name:  # a newer one another process published stays
+            old.unlink(missing_ok=True)
+    return published
+
+
 def readable_path(db_path: Path | str) -> Path:
     """The newest snapshot; published first when a warehouse exists without one."""
     newest = latest(db_path)

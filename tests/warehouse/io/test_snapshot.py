@@ -44,6 +44,20 @@ def test_only_the_newest_snapshots_are_kept(tmp_path: Path):
     assert snapshot.latest(db) == published[-1]
 
 
+def test_republishing_leaves_only_a_copy_of_the_warehouse_as_it_is_now(tmp_path: Path):
+    db = tmp_path / "w.duckdb"
+    _write_runs(db, 3)
+    snapshot.publish(db)
+    with snapshot.connect_reader(db) as old_reader:  # a reader on a copy about to be deleted
+        with store.connect(db) as con:
+            con.execute("DELETE FROM ledger_runs WHERE run_id = 'run-0'")
+        snapshot.publish(db)
+        fresh = snapshot.republish(db)
+        assert snapshot.snapshots(db) == [fresh]
+        assert old_reader.execute("SELECT count(*) FROM ledger_runs").fetchone()[0] == 3
+    assert _runs_in_snapshot(db) == 2
+
+
 def test_a_recent_snapshot_is_not_copied_again_within_the_interval(tmp_path: Path):
     db = tmp_path / "w.duckdb"
     _write_runs(db, 1)
