@@ -14,6 +14,7 @@ And on a 100,000-node subgraph of (b): our PageRank against networkx's plain `pa
 Goal: end to end on (b) in <= 15 s and <= 3 GiB on the 2-core machine.
 Usage: python bench/graph.py [--nodes N] [--edges M] [--graphs environment power_law]
                              [--skip-dbt] [--skip-networkx] [--repeat R] [--out FILE]
+                             [--exact-max-nodes K]
 """
 
 from __future__ import annotations
@@ -46,7 +47,16 @@ MODEL = ROOT / "warehouse" / "models" / "intermediate" / "int_graph_scores.py"
 GRAPHS = ("environment", "power_law")
 STAGES = ("pagerank", "betweenness", "reach", "end_to_end", "dbt")
 SHOWN = {"stage", "seconds", "cpu_seconds", "peak_rss_mib"}  # the rest is printed as facts
-RECORDED_ARGS = {"nodes", "edges", "subgraph", "seed", "graphs", "repeat", "skip_dbt"}
+RECORDED_ARGS = {
+    "nodes",
+    "edges",
+    "subgraph",
+    "seed",
+    "graphs",
+    "repeat",
+    "skip_dbt",
+    "exact_max_nodes",
+}
 GOAL_S, GOAL_MIB = 15, 3072  # end to end on the default power-law graph, on 2 cores
 
 
@@ -214,13 +224,12 @@ def median_run(runs: list[dict]) -> dict:
     return chosen
 
 
-def run_graph(name: str, db: Path, args) -> dict:
+def run_graph(name: str, db: Path, args, config: ImpactConfig) -> dict:
     """Measure every stage on a warehouse whose graph inputs dbt has built."""
     from bench.graph_inputs import build_inputs  # Prefect and dbt: not in the workers
 
     inputs = build_inputs(db)
     print(f"{name:>11} inputs: {inputs}", flush=True)
-    config = ImpactConfig()
     row: dict = {"graph": name, **inputs, "stages": {}}
     for stage in STAGES:
         if stage == "dbt" and args.skip_dbt:
@@ -238,6 +247,16 @@ def run_graph(name: str, db: Path, args) -> dict:
     return row
 
 
+def impact_config(exact_max_nodes: int | None) -> ImpactConfig:
+    """The default impact configuration; `--exact-max-nodes` lowers both exact limits, so a small
+    graph takes the estimated reach and sampled betweenness paths the large one takes."""
+    if exact_max_nodes is None:
+        return ImpactConfig()
+    limits = {"reach_exact_max_nodes": exact_max_nodes}
+    limits["betweenness_exact_max_nodes"] = exact_max_nodes
+    return ImpactConfig(**limits)
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--nodes", type=int, default=1_000_000)
@@ -249,6 +268,12 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--skip-dbt", action="store_true")
     parser.add_argument("--skip-networkx", action="store_true")
     parser.add_argument("--out", type=Path, default=RESULTS / "graph.json")
+    parser.add_argument(
+        "--exact-max-nodes",
+        type=int,
+        help="reach and betweenness are exact up to this many nodes, estimated above "
+        "(default: the impact configuration's limits)",
+    )
     parser.add_argument("--worker", choices=STAGES, help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -258,21 +283,21 @@ def main(argv: list[str] | None = None) -> dict:
         return {}
     from bench.graph_inputs import land_environment, land_registry, power_law_graph
 
-    config = ImpactConfig()
+    config = impact_config(args.exact_max_nodes)
     rows, versus = [], None
     with tempfile.TemporaryDirectory(prefix="globallm-bench-graph-") as tmp:
         if "environment" in args.graphs:
             db = Path(tmp) / "environment" / "warehouse.duckdb"
             db.parent.mkdir()
             land_environment(db)
-            rows.append(run_graph("environment", db, args))
+            rows.append(run_graph("environment", db, args, config))
         if "power_law" in args.graphs:
             db = Path(tmp) / "power_law" / "warehouse.duckdb"
             db.parent.mkdir()
             started = time.perf_counter()
             land_registry(db, *power_law_graph(args.nodes, args.edges, args.seed))
             print(f"  power_law landed in {time.perf_counter() - started:.1f} s", flush=True)
-            rows.append(run_graph("power_law", db, args))
+            rows.append(run_graph("power_law", db, args, config))
             if not args.skip_networkx:
                 versus = versus_networkx(db, args.subgraph, config.pagerank_damping)
                 print(f"PageRank on a {versus['nodes']}-node subgraph: {versus}")

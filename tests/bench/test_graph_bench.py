@@ -9,14 +9,15 @@ import pytest
 from bench import graph as bench
 from tests.bench.results import read_results
 
-NODES, EDGES = 30_000, 150_000  # above the exact limits: estimated reach, sampled betweenness
+NODES, EDGES = 3_000, 15_000
+EXACT = 1_000  # below NODES: estimated reach and sampled betweenness, as at ecosystem scale
 
 
 def test_power_law_graph_every_stage_with_dbt(tmp_path):
     out = tmp_path / "graph.json"
     returned = bench.main(
         ["--graphs", "power_law", "--nodes", str(NODES), "--edges", str(EDGES),
-         "--subgraph", "2000", "--out", str(out)]
+         "--subgraph", "500", "--exact-max-nodes", str(EXACT), "--out", str(out)]
     )  # fmt: skip
     result = read_results(out, returned)
     [row] = result["results"]
@@ -43,13 +44,15 @@ def test_power_law_graph_every_stage_with_dbt(tmp_path):
     low, high = scored["impact_range"]
     assert 0 <= low < high <= 1
     versus = result["pagerank_vs_networkx"]
-    assert versus["nodes"] == 2000 and versus["edges"] > 0
+    assert versus["nodes"] == 500 and versus["edges"] > 0
     assert versus["max_abs_difference"] < 1e-9
     goal = result["goal"]
     assert goal["seconds"] == scored["seconds"] and goal["peak_rss_mib"] == scored["peak_rss_mib"]
     assert goal["met"] is True
     assert result["reach_estimate_relative_error"] == pytest.approx(1 / 30**0.5, abs=1e-4)
     assert result["args"]["graphs"] == ["power_law"]
+    config = result["config"]
+    assert config["reach_exact_max_nodes"] == config["betweenness_exact_max_nodes"] == EXACT
 
 
 def test_environment_graph_without_dbt(tmp_path):

@@ -311,3 +311,28 @@ def test_a_suite_that_cannot_start_is_a_result_not_an_exception(tmp_path: Path):
 def test_a_missing_worktree_is_the_callers_mistake(tmp_path: Path):
     with pytest.raises(FileNotFoundError):
         run_suite(tmp_path / "nowhere")
+
+
+PLUGIN_PROBE = """\
+import json
+from pathlib import Path
+
+
+def test_plugins(request):
+    manager = request.config.pluginmanager
+    names = ["pytest_cov", "timeout", "xdist", "anyio", "hypothesispytest"]
+    seen = {n: manager.has_plugin(n) or manager.has_plugin(n + ".plugin") for n in names}
+    Path("plugins.json").write_text(json.dumps(seen))
+"""
+
+
+def test_under_our_interpreter_only_coverage_is_loaded_of_our_pytest_plugins(tmp_path: Path):
+    repo = make_repo(tmp_path / "repo", {"tests/test_plugins.py": PLUGIN_PROBE})
+    result = run_suite(repo, FAST)
+    assert (result.tests, result.passed) == (1, 1), result.output_tail
+    assert result.coverage_percent is not None
+    seen = json.loads((repo / "plugins.json").read_text())
+    assert seen == {
+        "pytest_cov": True, "timeout": False, "xdist": False, "anyio": False,
+        "hypothesispytest": False,
+    }  # fmt: skip
