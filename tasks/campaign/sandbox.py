@@ -129,19 +129,19 @@ def detect_isolation() -> Isolation:
     return Isolation.NONE
 
 
-def is_own_interpreter(python: str) -> bool:
+def _is_own_interpreter(python: str) -> bool:
     """`python` is the interpreter globallm runs on (its venv, not merely the same base)."""
     return Path(python).absolute() == Path(sys.executable).absolute()
 
 
 def _plugin_args(python: str) -> list[str]:
     """No autoloaded plugins under our interpreter: pytest-cov alone, named (module docstring)."""
-    return ["-p", "pytest_cov.plugin"] if is_own_interpreter(python) else []
+    return ["-p", "pytest_cov.plugin"] if _is_own_interpreter(python) else []
 
 
 def _environment(python: str, scratch: Path) -> dict[str, str]:
     """A clean environment: nothing of ours (tokens, config paths) reaches the suite."""
-    own = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"} if is_own_interpreter(python) else {}
+    own = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"} if _is_own_interpreter(python) else {}
     return {
         **own,
         "PATH": f"{Path(python).parent}:{SAFE_PATH}",
