@@ -38,6 +38,7 @@ from flows.cli.discover import discover, issues
 from flows.cli.output import OutputFormat, console, print_frame
 from flows.cli.redundancy import redundancy
 from flows.cli.runs import revert, runs_app
+from flows.cli.triage import triage
 from flows.runtime.heartbeats import heartbeats_off_when_embedded
 from warehouse.readers import queries
 
@@ -74,6 +75,7 @@ app.command()(status)
 app.command()(discover)
 app.command()(issues)
 app.command()(redundancy)
+app.command()(triage)
 
 PRIORITY_COLUMNS = ["rank", "name", "kind", "source", "language", "priority", "health", "impact"]
 _MISSING_TABLE = re.compile(r"Table with name (\w+) does not exist")
