@@ -97,10 +97,8 @@ def _classifier(
     if method == TriageMethod.heuristic:
         return None, "heuristic triage (--method heuristic)"
     texts, categories = [], []
-    for title, body, labels in zip(
-        labelled["title"], labelled["body"], labelled["labels"], strict=True
-    ):
-        category = label_category(list(labels or []))
+    for title, body, labels in labelled.select("title", "body", "labels").iter_rows():
+        category = label_category(labels or [])
         if category is not None:
             texts.append(issue_text(title, body))
             categories.append(category)

@@ -34,6 +34,7 @@ def triage_rows(
     for index, issue in enumerate(issues.iter_rows(named=True)):
         verdict = triage_heuristic(issue["title"], issue["body"], list(issue["labels"] or []))
         row = verdict.model_dump()
+        row["solvable_reason"] = row.pop("reason")
         row |= {"issue_id": issue["issue_id"], "issue_updated_at": issue["updated_at"]}
         if predictions is None:
             row |= {"model_version": HEURISTIC_VERSION, "method": "heuristic"}
