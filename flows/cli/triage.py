@@ -38,7 +38,8 @@ def triage(
     try:
         chosen = TriageMethod(method.lower())
     except ValueError:
-        raise fail(f"--method must be one of {', '.join(m.value for m in TriageMethod)}", 2)
+        choices = ", ".join(m.value for m in TriageMethod)
+        raise fail(f"--method must be one of {choices}", 2) from None
     settings = settings_for(ctx)
     if not _has_issues(settings.db):
         raise fail(NO_ISSUES.format(db=settings.db))

@@ -15,7 +15,7 @@ from warehouse.io import store
 NOW = datetime.now(UTC)
 
 BUGS = [
-    ("Crash when {w} is empty", "Traceback (most recent call last):\n  File \"{w}.py\"\nKeyError"),
+    ("Crash when {w} is empty", 'Traceback (most recent call last):\n  File "{w}.py"\nKeyError'),
     ("{w} raises TypeError on None", "Calling {w}(None) raises an exception instead of a value."),
     ("Wrong result from {w}", "Expected 3 but {w} returns 4; this is a regression."),
 ]

@@ -273,7 +273,9 @@ def test_the_work_queue_ranks_open_issues_with_risk_and_decision(built):
     assert queue[3]["risk"] == "HIGH"  # untriaged: no complexity, a person decides
     assert all(0 < q["urgency"] <= 1 for q in queue.values())
     by_rank = sorted(queue.values(), key=lambda q: q["rank"])
-    assert [q["priority"] for q in by_rank] == sorted((q["priority"] for q in by_rank), reverse=True)
+    assert [q["priority"] for q in by_rank] == sorted(
+        (q["priority"] for q in by_rank), reverse=True
+    )
     assert queue[1]["health"] is not None and queue[6]["health"] is None  # never fetched
     terms = by_id(built, "SELECT entity_id, urgency, solvability FROM fct_priority")
     assert terms["github:fast/lib"]["urgency"] is not None  # from its top open issues

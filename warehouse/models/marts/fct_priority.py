@@ -2,8 +2,8 @@
 
 Urgency and solvability of a repository are the means over its top `issues_per_repo` open
 issues in the work queue (fct_issue_priority); a repository without open issues keeps them
-null, so they drop out. Redundancy comes from the last `globallm redundancy` run of the entity's language
-(raw_redundancy_scores); an entity it never assessed keeps a null term, which drops out.
+null, so they drop out. Redundancy comes from the last `globallm redundancy` run of the
+entity's language (raw_redundancy_scores); an entity it never assessed keeps a null term.
 """
 
 import polars as pl
