@@ -51,7 +51,7 @@ class FilterSettings(_Section):
 
 
 class UrgencySettings(_Section):
-    """Category multipliers for issue urgency. Read by triage (not yet wired)."""
+    """Category multipliers for issue urgency. Read by the work queue (fct_issue_priority)."""
 
     security: float = 10.0
     bug: float = 5.0
@@ -59,8 +59,8 @@ class UrgencySettings(_Section):
 
 
 class RiskSettings(_Section):
-    """Complexity bounds of the risk levels; above `high_max` is CRITICAL. Read by triage and
-    solve (not yet wired)."""
+    """Complexity bounds of the risk levels; above `high_max` is CRITICAL. Read by the work queue
+    (fct_issue_priority's risk and decision)."""
 
     low_max: int = Field(3, ge=1, le=10)
     medium_max: int = Field(5, ge=1, le=10)
@@ -69,7 +69,8 @@ class RiskSettings(_Section):
 
 class BudgetSettings(_Section):
     """Spending limits. `tokens_per_week` is read by the app and `status --dashboard`; the
-    others by the solve loop (not yet wired)."""
+    others by the solve loop (not yet wired), except `issues_per_repo`: a repository's urgency
+    and solvability in fct_priority are the means over its top `issues_per_repo` open issues."""
 
     tokens_per_repo: int = Field(100_000, ge=0)
     seconds_per_repo: int = Field(3600, ge=0)

@@ -257,6 +257,7 @@ class Synthetic:
                         "repo_full_name": full,
                         "number": int(number[j]),
                         "title": title.format(w=WORDS[word[j]]),
+                        "body": None,
                         "state": "CLOSED" if closed[j] else "OPEN",
                         "labels": labels,
                         "reactions": int(reactions[j]),

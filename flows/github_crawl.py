@@ -13,8 +13,10 @@ from prefect import flow
 from prefect.runtime import flow_run
 from pydantic import BaseModel, ConfigDict
 
+from flows.runtime.heartbeats import call_subflow
 from flows.runtime.ledger_hooks import LEDGER_HOOKS
 from flows.score import Ranked, Scoring, build_and_score
+from flows.triage import TriageSummary, triage_flow
 from settings import FilterSettings, GitHubSettings
 from tasks.github.crawl import (
     GitHubCrawl,
@@ -32,6 +34,7 @@ class GitHubSummary(BaseModel):
     discovery: GitHubCrawl | None = None
     health: GitHubCrawl | None = None
     issues: GitHubCrawl | None = None
+    triage: TriageSummary | None = None  # the open issues triaged after the issue crawl
     ranked: Ranked | None = None  # with rank=True: the build and score that followed
 
     @property
@@ -62,6 +65,7 @@ class GitHubCrawlParams(BaseModel):
     discover: bool = True
     health: bool = True
     issues: bool = True
+    triage: bool = True  # after the issue crawl, triage what changed (flows/triage.py)
     limit: int | None = None
     health_max_age_h: float = 24.0
     rank: bool = False  # then build and score the marts (the pipeline builds after its crawls)
@@ -111,6 +115,10 @@ def github_crawl_flow(
             min_dependents=p.min_dependents,
             dependents=dependents,
             endpoint=p.endpoint,
+        )
+    if p.issues and p.triage:
+        summary.triage = call_subflow(
+            triage_flow, db_path, rank=False, parent_run_id=str(flow_run.get_id())
         )
     if p.rank:
         summary.ranked = build_and_score(db_path, p.scoring, str(flow_run.get_id()))

@@ -15,6 +15,8 @@ from flows.runtime.ledger_hooks import LEDGER_HOOKS
 from scoring.health import HealthConfig
 from scoring.impact import ImpactConfig
 from scoring.priority import PriorityWeights
+from scoring.risk import RiskConfig
+from scoring.urgency import UrgencyConfig
 from tasks.dbt.build import dbt_build
 
 
@@ -24,10 +26,14 @@ def score_flow(
     health: dict[str, Any],
     impact: dict[str, Any],
     priority: dict[str, float],
+    urgency: dict[str, Any] | None = None,
+    risk: dict[str, Any] | None = None,
+    issues_per_repo: int = 5,
     parent_run_id: str | None = None,
 ) -> BuildSummary:
-    """Rebuild the scoring models and the marts over them, with their tests."""
-    variables = scoring_vars(health, impact, priority)
+    """Rebuild the scoring models and the marts over them (the work queue too), with their
+    tests."""
+    variables = scoring_vars(health, impact, priority, urgency, risk, issues_per_repo)
     outcome = dbt_build(
         db_path, select=[SCORING_SELECTOR], exclude=[], variables=variables, label="Scoring (dbt)"
     )
@@ -42,6 +48,9 @@ def scoring_vars(
     health: dict[str, Any] | None = None,
     impact: dict[str, Any] | None = None,
     priority: dict[str, float] | None = None,
+    urgency: dict[str, Any] | None = None,
+    risk: dict[str, Any] | None = None,
+    issues_per_repo: int = 5,
 ) -> dict[str, str]:
     """The dbt vars of the scoring models: only the sections that differ from their defaults
     (a missing or empty one is the default, as dbt_project.yml says). With the default
@@ -50,12 +59,17 @@ def scoring_vars(
         "health_json": (health, HealthConfig()),
         "impact_json": (impact, ImpactConfig()),
         "priority_json": (priority, PriorityWeights()),
+        "urgency_json": (urgency, UrgencyConfig()),
+        "risk_json": (risk, RiskConfig()),
     }
-    return {
+    variables = {
         var: json.dumps(given)
         for var, (given, default) in sections.items()
         if given and given != default.model_dump()
     }
+    if issues_per_repo != 5:  # dbt_project.yml's default
+        variables["issues_per_repo"] = str(issues_per_repo)
+    return variables
 
 
 class Scoring(BaseModel):
@@ -67,6 +81,9 @@ class Scoring(BaseModel):
     health: HealthConfig = HealthConfig()
     impact: ImpactConfig = ImpactConfig()
     priority: PriorityWeights = PriorityWeights()
+    urgency: UrgencyConfig = UrgencyConfig()
+    risk: RiskConfig = RiskConfig()
+    issues_per_repo: int = 5  # budgets.issues_per_repo: a repository's terms from its top N
 
 
 class Ranked(BaseModel):
@@ -84,6 +101,9 @@ def build_and_score(db_path: Path, scoring: Scoring, parent_run_id: str) -> Rank
         scoring.health.model_dump(),
         scoring.impact.model_dump(),
         scoring.priority.model_dump(),
+        scoring.urgency.model_dump(),
+        scoring.risk.model_dump(),
+        scoring.issues_per_repo,
         parent_run_id=parent_run_id,
     )
     return Ranked(build=built, score=scored)

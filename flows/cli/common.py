@@ -14,6 +14,8 @@ from rich.markup import escape
 import settings as config
 from flows.cli.output import OutputFormat, console
 from flows.score import Scoring
+from scoring.risk import RiskConfig
+from scoring.urgency import UrgencyConfig
 from tasks.dbt.build import DbtBuildError
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table, json or csv")]
@@ -24,7 +26,19 @@ RANKED = "built and scored: `globallm prioritize` shows the ranking, `globallm a
 
 def scoring_of(settings: config.Settings) -> Scoring:
     """The score flow's parameters from the settings (as `globallm run` passes them)."""
-    return Scoring(health=settings.health, impact=settings.impact, priority=settings.priority)
+    urgency = settings.urgency
+    return Scoring(
+        health=settings.health,
+        impact=settings.impact,
+        priority=settings.priority,
+        urgency=UrgencyConfig(
+            multiplier_security=urgency.security,
+            multiplier_bug=urgency.bug,
+            multiplier_feature=urgency.feature,
+        ),
+        risk=RiskConfig.model_validate(settings.risk.model_dump()),
+        issues_per_repo=settings.budgets.issues_per_repo,
+    )
 
 
 def settings_for(ctx: typer.Context, **overrides: object) -> config.Settings:

@@ -182,13 +182,17 @@ def _discover_registries(
         raise typer.Exit(1)
 
 
+ISSUES_RANKED = "triaged and ranked: `globallm prioritize --issues` shows the work queue"
+
+
 def issues(
     ctx: typer.Context,
     repo: Annotated[str, typer.Option("--repo", help="OWNER/NAME")],
     max_issues: Annotated[int, typer.Option(help="Open issues to read at most")] = 50,
 ) -> None:
-    """Read a GitHub repository's open issues (later: only what changed)."""
+    """Read a GitHub repository's open issues, triage them, and rebuild the work queue."""
     from flows.github_crawl import github_issues_flow
+    from flows.triage import triage_flow
 
     if repo.count("/") != 1 or not all(repo.split("/")):
         raise fail(f"--repo must be OWNER/NAME, not {repo!r}", 2)
@@ -205,3 +209,7 @@ def issues(
     console.print(f"issues {summary.issues} · failed {summary.failed} · {_usage(summary)}")
     if summary.failed:
         raise typer.Exit(1)
+    with build_failures_as_messages():  # the marts rebuilt, so `prioritize --issues` shows them
+        triaged = triage_flow(db_path=settings.db, repo=repo, scoring=scoring_of(settings))
+    console.print(f"{triaged.notice} · triaged {triaged.triaged} of {triaged.open_issues} open")
+    console.print(ISSUES_RANKED)

@@ -38,6 +38,7 @@ from flows.cli.discover import discover, issues
 from flows.cli.output import OutputFormat, console, print_frame
 from flows.cli.redundancy import redundancy
 from flows.cli.runs import revert, runs_app
+from flows.cli.triage import triage
 from flows.runtime.heartbeats import heartbeats_off_when_embedded
 from warehouse.readers import queries
 
@@ -74,8 +75,12 @@ app.command()(status)
 app.command()(discover)
 app.command()(issues)
 app.command()(redundancy)
+app.command()(triage)
 
 PRIORITY_COLUMNS = ["rank", "name", "kind", "source", "language", "priority", "health", "impact"]
+ISSUE_COLUMNS = ["rank", "repo", "number", "title", "priority", "category", "complexity", "risk",
+                 "decision"]  # fmt: skip
+ISSUES_HINT = "crawl issues (`globallm issues --repo OWNER/NAME`), then `globallm triage`"
 _MISSING_TABLE = re.compile(r"Table with name (\w+) does not exist")
 
 
@@ -174,19 +179,30 @@ def run(
 def prioritize(
     ctx: typer.Context,
     top: Annotated[int | None, typer.Option(help="How many rows [default 20]")] = None,
+    issues: Annotated[
+        bool, typer.Option("--issues", help="Rank open issues (the work queue), not projects")
+    ] = False,
+    language: Annotated[
+        str | None, typer.Option("--language", "-l", help="Only this language, e.g. python")
+    ] = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """Print the ranked queue from the warehouse, without crawling."""
+    """Print the ranked projects, or with --issues the ranked open issues, without crawling."""
     settings = settings_for(ctx, top=top)
     try:
-        frame = queries.top_priorities(settings.db, settings.top)
+        if issues:
+            frame = queries.top_issues(settings.db, settings.top, language)
+        else:
+            frame = queries.top_priorities(settings.db, settings.top, language=language)
     except FileNotFoundError as error:
         raise fail(f"no warehouse at {settings.db}: {FILL_HINT}") from error
     except duckdb.CatalogException as error:  # crawled, never built and scored
-        raise fail(f"no ranking yet in {settings.db}: {FILL_HINT}") from error
+        hint = ISSUES_HINT if issues else FILL_HINT
+        raise fail(f"no ranking yet in {settings.db}: {hint}") from error
     if fmt is OutputFormat.table:
-        frame = frame.select(PRIORITY_COLUMNS)
-    print_frame(frame, fmt, title=f"Top {settings.top} by priority")
+        frame = frame.select(ISSUE_COLUMNS if issues else PRIORITY_COLUMNS)
+    what = "open issues" if issues else "by priority"
+    print_frame(frame, fmt, title=f"Top {settings.top} {what}")
 
 
 @app.command()

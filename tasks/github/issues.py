@@ -18,9 +18,10 @@ from typing import Any
 from tasks.github.graphql import RATE_LIMIT_FIELDS, GraphQLClient, alias_errors, graphql_string
 
 FETCH_BATCH = 50
+BODY_CHARS = 20_000
 CHECK_BATCH = 250
 ISSUE_FIELDS = """
-id number title state url createdAt updatedAt closedAt authorAssociation
+id number title body state url createdAt updatedAt closedAt authorAssociation
 labels(first: 20) { nodes { name } }
 reactions { totalCount }
 comments { totalCount }
@@ -48,6 +49,8 @@ def issue_row(full_name: str, node: dict, fetched_at: datetime) -> dict[str, Any
         "repo_full_name": full_name,
         "number": node["number"],
         "title": node["title"],
+        # triage reads the text; a body beyond BODY_CHARS adds cost, not signal
+        "body": (node.get("body") or "")[:BODY_CHARS],
         "state": node["state"],
         "labels": [label["name"] for label in (node.get("labels") or {}).get("nodes") or []],
         "reactions": (node.get("reactions") or {}).get("totalCount"),

@@ -57,8 +57,11 @@ def test_first_crawl_then_an_unchanged_recrawl(github: GitHubData, tmp_path: Pat
     assert count(db, "raw_github_issues") == 400
     assert rows(db, "SELECT kind, status FROM ledger_runs ORDER BY created_at") == [
         ("github-crawl", "COMPLETED"),
+        ("triage", "COMPLETED"),  # each crawl triages the open issues it read
         ("github-crawl", "COMPLETED"),
+        ("triage", "COMPLETED"),
     ]
+    assert again.triage.triaged == 0 and first.triage.triaged == 400  # none changed since
 
 
 def test_every_task_that_sends_github_requests_carries_the_github_tag(
@@ -76,12 +79,13 @@ def test_every_task_that_sends_github_requests_carries_the_github_tag(
     github_crawl_flow(db, params, timing=TIMING)
 
     (run_id,) = rows(db, "SELECT run_id FROM ledger_runs WHERE kind = 'github-crawl'")[0]
-    tags = _task_run_tags(run_id, expected=4)  # unpaced here: no github-rate-limit task
+    tags = _task_run_tags(run_id, expected=5)  # unpaced here: no github-rate-limit task
     assert tags == {
         "github-discover": {"github"},
         "github-dependents": set(),
         "github-health": {"github"},
         "github-issues": {"github"},
+        "triage": set(),  # the triage subflow reads only the warehouse
     }
 
 

@@ -19,6 +19,7 @@ from jinja2 import Environment
 from flows.build import build_flow
 from flows.crawl import crawl_flow
 from flows.score import score_flow
+from flows.triage import triage_flow
 from scoring.health import HealthConfig
 from settings import Settings
 from tasks.dbt.build import PROJECT_DIR, invoke
@@ -134,6 +135,7 @@ def built(prefect_server, module_workspace: Path, tmp_path_factory) -> Path:
         store.land(con, "raw_python_distributions", DISTRIBUTIONS)
         store.land(con, "raw_python_requirements", REQUIREMENTS)
     crawl_flow(db, [module_workspace], Settings().crawl.skip_dirs, include_environment=False)
+    triage_flow(db, repo="fast/lib", rank=False)  # the others stay untriaged
     build_flow(db)  # a failing dbt test fails the flow
     score_flow(db, {}, {}, {})
     return db
@@ -255,9 +257,35 @@ def test_fct_issues_categories_urgency_inputs_and_repo_join(built):
     assert len(issues) == len(ISSUES)
 
 
+def test_fct_issues_carry_the_triage_of_the_issues_triaged(built):
+    issues = by_id(built, "SELECT number, * FROM fct_issues")
+    assert {n for n, i in issues.items() if i["triage_method"] == "heuristic"} == {1, 2}
+    assert issues[1]["solvable"] is False and "security" in issues[1]["solvable_reason"]
+    assert issues[2]["complexity"] is not None and issues[2]["triage_current"] is True
+    assert issues[3]["complexity"] is None and issues[3]["category"] == "feature"  # labels'
+
+
+def test_the_work_queue_ranks_open_issues_with_risk_and_decision(built):
+    queue = by_id(built, "SELECT number, * FROM fct_issue_priority")
+    assert set(queue) == {1, 2, 3, 5, 6}  # the open ones
+    assert sorted(q["rank"] for q in queue.values()) == [1, 2, 3, 4, 5]
+    assert (queue[1]["risk"], queue[1]["decision"]) == ("CRITICAL", "never")  # security
+    assert queue[3]["risk"] == "HIGH"  # untriaged: no complexity, a person decides
+    assert all(0 < q["urgency"] <= 1 for q in queue.values())
+    by_rank = sorted(queue.values(), key=lambda q: q["rank"])
+    assert [q["priority"] for q in by_rank] == sorted(
+        (q["priority"] for q in by_rank), reverse=True
+    )
+    assert queue[1]["health"] is not None and queue[6]["health"] is None  # never fetched
+    terms = by_id(built, "SELECT entity_id, urgency, solvability FROM fct_priority")
+    assert terms["github:fast/lib"]["urgency"] is not None  # from its top open issues
+    assert terms["github:old/archive"]["urgency"] is None  # no open issue: drops out
+
+
 def test_dbt_tests_of_the_github_models_run_and_pass(built):
     models = ["stg_github__repositories", "int_repos__unioned", "int_repo_health", "dim_repos",
-              "dim_packages", "fct_repo_scores", "fct_issues"]  # fmt: skip
+              "dim_packages", "fct_repo_scores", "int_issue_triage", "fct_issues",
+              "fct_issue_priority"]  # fmt: skip
     outcome = invoke(built, "test", select=models, variables={})
     assert outcome.success, outcome.describe_failures()
     names = {r.name for r in outcome.results}
@@ -267,6 +295,8 @@ def test_dbt_tests_of_the_github_models_run_and_pass(built):
         "in_unit_interval_fct_repo_scores_resolution",
         "in_unit_interval_int_repo_health_ci",
         "relationships_fct_issues_dim_repo_id__repo_id__ref_dim_repos_",
+        "unique_int_issue_triage_issue_id",
+        "accepted_values_fct_issue_priority_risk__LOW__MEDIUM__HIGH__CRITICAL",
     ):
         assert expected in names, sorted(names)
 

@@ -54,6 +54,25 @@ RAW_TABLES: dict[str, str] = {
         api_files_skipped INTEGER,
         computed_at TIMESTAMPTZ NOT NULL
     """,
+    # Triage (flows/triage.py): one row per issue version and triage method version, so an
+    # unchanged issue is never triaged twice by the same method
+    "raw_issue_triage": """
+        issue_id VARCHAR NOT NULL,
+        issue_updated_at TIMESTAMPTZ NOT NULL,
+        -- heuristic-<n>, classifier-<training sha>, llm-<model>-<prompt sha>
+        model_version VARCHAR NOT NULL,
+        -- heuristic, classifier, llm:<model>
+        method VARCHAR NOT NULL,
+        category VARCHAR NOT NULL,
+        complexity INTEGER NOT NULL,
+        scope VARCHAR[],
+        breaking_risk VARCHAR NOT NULL,
+        solvable BOOLEAN NOT NULL,
+        solvable_reason VARCHAR NOT NULL,
+        confidence DOUBLE NOT NULL,
+        triaged_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (issue_id, issue_updated_at, model_version)
+    """,
     "raw_local_manifests": """
         repo_id VARCHAR NOT NULL,
         path VARCHAR NOT NULL,
@@ -161,6 +180,7 @@ RAW_TABLES: dict[str, str] = {
         repo_full_name VARCHAR NOT NULL,
         number INTEGER NOT NULL,
         title VARCHAR NOT NULL,
+        body VARCHAR,
         state VARCHAR NOT NULL,
         labels VARCHAR[],
         reactions INTEGER,

@@ -74,12 +74,33 @@ def run_sql(db_path: Path, sql: str) -> pl.DataFrame:
         return relation.pl()
 
 
-def top_priorities(db_path: Path, top: int, kind: str | None = None) -> pl.DataFrame:
-    """The first `top` rows of fct_priority (optionally of one kind), best first."""
+def top_priorities(
+    db_path: Path, top: int, kind: str | None = None, language: str | None = None
+) -> pl.DataFrame:
+    """The first `top` rows of fct_priority (optionally of one kind or language), best first."""
     with snapshot.connect_reader(db_path) as con:
         return con.execute(
-            "SELECT * FROM fct_priority WHERE kind = coalesce(?, kind) ORDER BY rank LIMIT ?",
-            [kind, top],
+            "SELECT * FROM fct_priority WHERE kind = coalesce(?, kind)"
+            " AND (? IS NULL OR lower(language) = lower(?)) ORDER BY rank LIMIT ?",
+            [kind, language, language, top],
+        ).pl()
+
+
+# The documented fields of `prioritize --issues --format json`, in order.
+ISSUE_QUEUE_COLUMNS = (
+    "rank, url, repo, number, title, priority, health, impact, solvability, urgency,"
+    " redundancy, category, complexity, risk, decision, breaking_risk, solvable,"
+    " solvable_reason, triage_method, language, issue_id"
+)
+
+
+def top_issues(db_path: Path, top: int, language: str | None = None) -> pl.DataFrame:
+    """The first `top` open issues of the work queue (fct_issue_priority), best first."""
+    with snapshot.connect_reader(db_path) as con:
+        return con.execute(
+            f"SELECT {ISSUE_QUEUE_COLUMNS} FROM fct_issue_priority"
+            " WHERE (? IS NULL OR lower(language) = lower(?)) ORDER BY rank LIMIT ?",
+            [language, language, top],
         ).pl()
 
 

@@ -35,6 +35,11 @@ def test_discover_then_issues(github: GitHubData, tmp_path: Path) -> None:
     assert read.exit_code == 0, read.output
     assert "issues 50 · failed 0 · 1 requests" in read.output
     assert count(Path(db), "raw_github_issues") == 50
+    # then triaged (half the fake's issues are labelled bug, half enhancement: a classifier)
+    # and ranked, so the work queue shows them at once
+    assert "classifier" in read.output and "triaged 50 of 50 open" in read.output
+    assert "globallm prioritize --issues" in read.output
+    assert count(Path(db), "fct_issue_priority") == 50
     assert TOKEN not in found.output + read.output
 
 

@@ -127,6 +127,7 @@ def _issue(number: int, labels: list[str]) -> dict:
         "repo_full_name": "acme/core",
         "number": number,
         "title": f"issue {number}",
+        "body": None,
         "state": "OPEN",
         "labels": labels,
         "reactions": 0,

@@ -1,11 +1,17 @@
--- One row per GitHub issue with the inputs urgency needs (category, age, engagement) and the
--- dim_repos row it belongs to: the GitHub repository if fetched, else a local checkout of it.
+-- One row per GitHub issue with the inputs urgency needs (category, age, engagement), its
+-- triage (int_issue_triage: complexity, scope, breaking risk, solvable, method; null until
+-- `globallm triage` reads it) and the dim_repos row it belongs to: the GitHub repository if
+-- fetched, else a local checkout of it. The category is the triage's, else the labels'.
 with issues as (
     select
         *,
         -- the host the issue lives on (GitHub Enterprise too); with owner/name, its repository
         coalesce(nullif(split_part(url, '/', 3), ''), 'github.com') as issue_host
     from {{ ref('stg_github__issues') }}
+),
+
+triage as (
+    select * from {{ ref('int_issue_triage') }}
 ),
 
 repos as (
@@ -51,12 +57,24 @@ final as (
         state,
         state = 'open' as is_open,
         labels,
-        case
-            when regexp_matches(label_text, 'security|vulnerab') then 'security'
-            when regexp_matches(label_text, 'bug|defect|crash') then 'bug'
-            when regexp_matches(label_text, 'feature|enhancement') then 'feature'
-            else 'other'
-        end as category,
+        coalesce(
+            triage.category,
+            case
+                when regexp_matches(label_text, 'security|vulnerab') then 'security'
+                when regexp_matches(label_text, 'bug|defect|crash') then 'bug'
+                when regexp_matches(label_text, 'feature|enhancement') then 'feature'
+                else 'other'
+            end
+        ) as category,
+        triage.complexity,
+        triage.scope,
+        triage.breaking_risk,
+        triage.solvable,
+        triage.solvable_reason,
+        triage.triage_confidence,
+        triage.triage_method,
+        triage.triage_version,
+        triage.triaged_version = categorised.updated_at as triage_current,
         reactions,
         comments,
         reactions + comments as engagement,
@@ -72,6 +90,7 @@ final as (
         repos.source as repo_source,
         repos.archived as repo_archived
     from categorised
+    left join triage using (issue_id)
     left join repo_by_url on categorised.repo_canonical_url = repo_by_url.repo_canonical_url
     left join repos on repo_by_url.dim_repo_id = repos.repo_id
 )

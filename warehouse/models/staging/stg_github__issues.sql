@@ -9,6 +9,7 @@ renamed as (
         repo_full_name,
         number,
         title,
+        coalesce(body, '') as body,
         lower(state) as state,
         coalesce(labels, []::varchar[]) as labels,
         coalesce(reactions, 0) as reactions,

@@ -1,0 +1,74 @@
+"""`globallm triage`: category, complexity, scope, risk and solvability of every open issue."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import duckdb
+import typer
+
+from flows.cli.common import RANKED, build_failures_as_messages, fail, scoring_of, settings_for
+from flows.cli.output import console
+from warehouse.io import store
+from warehouse.readers import queries
+
+NO_ISSUES = "no GitHub issues in {db}: `globallm issues --repo OWNER/NAME` or `globallm discover`"
+
+
+def triage(
+    ctx: typer.Context,
+    repo: Annotated[str | None, typer.Option("--repo", help="Only OWNER/NAME's issues")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="Triage at most N issues")] = None,
+    method: Annotated[
+        str,
+        typer.Option(
+            help="auto: the classifier trained on the warehouse's labelled issues when there "
+            "are enough, else the heuristic; classifier: fail without enough labels",
+            case_sensitive=False,
+        ),
+    ] = "auto",
+    rank: Annotated[
+        bool, typer.Option(help="Then rebuild and score the marts (--no-rank: only land)")
+    ] = True,
+) -> None:
+    """Triage the open issues not yet triaged as they are now, then rank them."""
+    from flows.triage import TriageMethod, triage_flow
+    from scoring.issue_classifier import NotEnoughLabels
+
+    try:
+        chosen = TriageMethod(method.lower())
+    except ValueError:
+        choices = ", ".join(m.value for m in TriageMethod)
+        raise fail(f"--method must be one of {choices}", 2) from None
+    settings = settings_for(ctx)
+    if not _has_issues(settings.db):
+        raise fail(NO_ISSUES.format(db=settings.db))
+    try:
+        with build_failures_as_messages():
+            summary = triage_flow(
+                db_path=settings.db,
+                repo=repo,
+                limit=limit,
+                method=chosen,
+                rank=rank,
+                scoring=scoring_of(settings),
+            )
+    except NotEnoughLabels as error:
+        raise fail(f"no classifier: {error}") from None
+    console.print(summary.notice)
+    console.print(
+        f"triaged {summary.triaged} of {summary.open_issues} open issues ({summary.method}; "
+        f"the others are triaged as they are)"
+    )
+    if rank:
+        console.print(RANKED)
+
+
+def _has_issues(db) -> bool:
+    try:
+        with store.connect(db, read_only=True) as con:
+            if "raw_github_issues" not in queries.existing_tables(con):
+                return False
+            return con.execute("SELECT count(*) FROM raw_github_issues").fetchone()[0] > 0
+    except (FileNotFoundError, duckdb.Error):
+        return False

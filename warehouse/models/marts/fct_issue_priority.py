@@ -1,0 +1,57 @@
+"""The work queue: one row per open issue, ranked by PriorityScore (scoring/issue_priority.py).
+
+The issue's urgency (category, age, engagement) and solvability (complexity, tests, code size,
+scope, breaking risk: from its triage; an untriaged issue has only what the crawl knows) join
+its repository's health, impact and redundancy; the risk level of its triage decides what the
+solve loop may do with it (scoring/risk.py).
+"""
+
+import polars as pl
+
+from scoring.issue_priority import score_issue_priority
+from scoring.priority import PriorityWeights
+from scoring.risk import RiskConfig, with_risk
+from scoring.solvability import score_solvability
+from scoring.urgency import UrgencyConfig, score_urgency
+
+COLUMNS = ["rank", "issue_id", "url", "repo_id", "repo", "number", "title", "priority",
+           "health", "impact", "solvability", "urgency", "redundancy", "category",
+           "complexity", "breaking_risk", "solvable", "solvable_reason", "triage_method",
+           "triage_confidence", "risk", "decision", "language", "age_days",
+           "engagement"]  # fmt: skip
+
+
+def model(dbt, session):
+    dbt.config(materialized="table", tags=["scoring"])
+    # dbt hands a Python model only the config keys it finds in a plain dbt.config.get(...)
+    priority_json = dbt.config.get("priority_json")
+    urgency_json = dbt.config.get("urgency_json")
+    risk_json = dbt.config.get("risk_json")
+    weights = PriorityWeights.model_validate_json(priority_json or "{}")
+    urgency = UrgencyConfig.model_validate_json(urgency_json or "{}")
+    risk = RiskConfig.model_validate_json(risk_json or "{}")
+    issues = dbt.ref("fct_issues").pl().filter(pl.col("is_open"))
+    repos = dbt.ref("fct_repo_scores").pl().select(
+        pl.col("entity_id").alias("repo_id"), "health", "impact", "language",
+        pl.col("tests").alias("repo_tests"),
+    )  # fmt: skip
+    sizes = dbt.ref("dim_repos").pl().select("repo_id", pl.col("loc").alias("code_lines"))
+    redundancy = (
+        dbt.source("raw", "raw_redundancy_scores")
+        .pl()
+        .select(pl.col("entity_id").alias("repo_id"), pl.col("redundancy").cast(pl.Float64))
+    )
+    frame = issues.drop("repo_id").rename({"dim_repo_id": "repo_id", "repo_full_name": "repo"})
+    frame = (
+        frame.join(repos, on="repo_id", how="left")
+        .join(sizes, on="repo_id", how="left")
+        .join(redundancy, on="repo_id", how="left")
+        .with_columns(
+            (pl.col("repo_tests") > 0).alias("has_tests"),
+            pl.col("scope").list.len().alias("scope_files"),
+        )
+    )
+    frame = score_urgency(frame, urgency)
+    frame = score_solvability(frame)
+    frame = with_risk(frame, risk)
+    return score_issue_priority(frame, weights).select(COLUMNS)

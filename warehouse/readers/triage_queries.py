@@ -1,0 +1,59 @@
+"""SQL of triage: the open issues a triage method has not read in their current version, and
+the labelled issues an offline classifier learns from.
+
+Both read the raw landing tables, so triage works right after a crawl, before any dbt build.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+# Open issues whose current version (updated_at) has no row of this triage version yet.
+UNTRIAGED_SQL = """
+SELECT i.issue_id, i.updated_at, i.repo_full_name, i.number, i.title,
+       coalesce(i.body, '') AS body, coalesce(i.labels, []::VARCHAR[]) AS labels,
+       coalesce(i.linked_pull_requests, 0) AS linked_pull_requests
+FROM raw_github_issues AS i
+WHERE lower(i.state) = 'open'
+  AND ($repo IS NULL OR lower(i.repo_full_name) = lower($repo))
+  AND NOT EXISTS (
+      SELECT 1 FROM raw_issue_triage AS t
+      WHERE t.issue_id = i.issue_id AND t.issue_updated_at = i.updated_at
+        AND t.model_version = $version
+  )
+ORDER BY i.updated_at DESC, i.issue_id
+LIMIT $limit
+"""
+
+# Every issue with at least one label, whatever its state: labels are free supervision.
+LABELLED_SQL = """
+SELECT issue_id, title, coalesce(body, '') AS body, labels
+FROM raw_github_issues
+WHERE len(coalesce(labels, []::VARCHAR[])) > 0
+ORDER BY issue_id
+"""
+
+OPEN_COUNT_SQL = """
+SELECT count(*) FROM raw_github_issues
+WHERE lower(state) = 'open' AND ($repo IS NULL OR lower(repo_full_name) = lower($repo))
+"""
+
+
+def untriaged(
+    con: duckdb.DuckDBPyConnection, version: str, repo: str | None, limit: int | None
+) -> pl.DataFrame:
+    """The open issues (of `repo`, or all) that triage `version` has not read as they are now,
+    most recently updated first, at most `limit`."""
+    params = {"repo": repo, "version": version, "limit": limit if limit is not None else 2**62}
+    return con.execute(UNTRIAGED_SQL, params).pl()
+
+
+def labelled(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Issues with labels: the classifier's training candidates (a label may name no category)."""
+    return con.execute(LABELLED_SQL).pl()
+
+
+def open_issues(con: duckdb.DuckDBPyConnection, repo: str | None) -> int:
+    """How many open issues (of `repo`, or all) the warehouse holds."""
+    return con.execute(OPEN_COUNT_SQL, {"repo": repo}).fetchone()[0]
