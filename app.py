@@ -16,6 +16,7 @@ from app_pages import app_cache
 PAGES = [
     st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
     st.Page("app_pages/priorities.py", title="Priorities", icon=":material/format_list_numbered:"),
+    st.Page("app_pages/issues.py", title="Issues", icon=":material/bug_report:"),
     st.Page("app_pages/repositories.py", title="Repositories", icon=":material/hub:"),
     st.Page("app_pages/campaigns.py", title="Campaigns", icon=":material/rocket_launch:"),
     st.Page("app_pages/sql.py", title="SQL", icon=":material/terminal:"),

@@ -25,6 +25,7 @@ from streamlit.testing.v1 import AppTest
 from flows.campaign import CampaignSpec, campaign_run_flow
 from flows.campaign_repository import CampaignPolicy
 from flows.pipeline import PipelineParams, pipeline_flow
+from flows.triage import triage_flow
 from settings import Settings
 from tests.campaign_repos import make_campaign_repo
 from tests.conftest import build_workspace
@@ -174,6 +175,7 @@ def build_app_warehouse(root: Path) -> AppWarehouse:
         store.land(con, "ledger_llm_calls", LLM_CALLS)
     settings = Settings()
     crawl = settings.crawl.model_copy(update={"include_environment": False})
+    triage_flow(db_path=db, rank=False)  # the pipeline's build then ranks the triaged issues
     pipeline = pipeline_flow(
         db_path=db, params=PipelineParams(paths=[workspace, campaign_root / "work"], crawl=crawl)
     )

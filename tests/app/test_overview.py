@@ -50,11 +50,12 @@ def test_the_metrics_are_the_warehouse_counts(app_warehouse, monkeypatch):
 def test_the_trend_counts_top_level_runs_per_day_by_kind(app_warehouse, monkeypatch):
     at = open_app(app_warehouse.db, monkeypatch, page=PAGE)
     trend = chart_data(at)
-    # One pipeline and one campaign; their subflows (crawl, build, campaign-repository...) are
-    # not top-level runs and stay out.
+    # One triage, one pipeline and one campaign; their subflows (crawl, build,
+    # campaign-repository...) are not top-level runs and stay out.
     assert sorted(zip(trend["kind"], trend["runs"], strict=True)) == [
         ("campaign", 1),
         ("pipeline", 1),
+        ("triage", 1),
     ]
     assert trend["day"].nunique() == 1
 
@@ -62,9 +63,10 @@ def test_the_trend_counts_top_level_runs_per_day_by_kind(app_warehouse, monkeypa
 def test_the_last_runs_are_listed_newest_first_with_their_state(app_warehouse, monkeypatch):
     at = open_app(app_warehouse.db, monkeypatch, page=PAGE)
     table = at.dataframe[0].value  # then the LLM spend's two tables
-    assert list(table["run_id"]) == [app_warehouse.campaign_run_id, app_warehouse.pipeline_run_id]
-    assert list(table["kind"]) == ["campaign", "pipeline"]
-    assert list(table["status"]) == ["COMPLETED", "COMPLETED"]
+    runs = [app_warehouse.campaign_run_id, app_warehouse.pipeline_run_id]
+    assert list(table["run_id"])[:2] == runs
+    assert list(table["kind"]) == ["campaign", "pipeline", "triage"]  # the fixture's first run
+    assert list(table["status"]) == ["COMPLETED"] * 3
     assert table["recipe"].iloc[0] == "upgrade-python"
     assert (table["duration_s"] > 0).all()
 
