@@ -79,6 +79,17 @@ class BudgetSettings(_Section):
     tokens_per_week: int = Field(5_000_000, ge=0)
 
 
+class SolveSettings(_Section):
+    """The solve loop (`globallm solve`, `run --solve N`, the solve-nightly deployment): how many
+    issues a run takes, how many repositories at once, and where a repository without a
+    workspace checkout is cloned from (`{repo}` is OWNER/NAME: a mirror, GitHub Enterprise,
+    or a folder of bare repositories)."""
+
+    top: int = Field(5, ge=1)
+    concurrency: int = Field(1, ge=1)
+    clone_url_template: str = "https://github.com/{repo}.git"
+
+
 class CrawlSettings(_Section):
     """Local crawl limits."""
 
@@ -167,6 +178,7 @@ class Settings(BaseSettings):
     risk: RiskSettings = RiskSettings()
     merge: MergePolicy = MergePolicy()
     budgets: BudgetSettings = BudgetSettings()
+    solve: SolveSettings = SolveSettings()
     crawl: CrawlSettings = CrawlSettings()
     github: GitHubSettings = GitHubSettings()
     llm: LlmSettings = LlmSettings()

@@ -181,6 +181,17 @@ class LlmPatch(Recipe):
         return result
 
 
+def answer_confidence(answer_text: str | None) -> float | None:
+    """The confidence the model gave its edits (the least of its per-file answers), or None
+    when there is no well-formed answer to take it from."""
+    if answer_text is None:
+        return None
+    try:
+        return parse_edits(answer_text).confidence
+    except MalformedAnswer:
+        return None
+
+
 def mentioned_files(text: str, paths: Sequence[str]) -> list[str]:
     """The repository paths an issue names, by full path or, when unambiguous, by file name."""
     found = []

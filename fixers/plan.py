@@ -47,6 +47,18 @@ class Batch(BaseModel):
         return sum(i.lines_added + i.lines_removed for i in self.items)
 
 
+def assessed(items: list[PlanItem], risk: str | None, confidence: float | None) -> list[PlanItem]:
+    """The items with the issue's risk level and the model's confidence in place of the
+    recipe's fixed ones, where these are known: the gate then decides on what the triage and
+    the model said of this very change."""
+    update: dict[str, object] = {}
+    if risk is not None:
+        update["risk"] = risk
+    if confidence is not None:
+        update["confidence"] = confidence
+    return [item.model_copy(update=update) for item in items] if update else items
+
+
 def line_changes(before: str, after: str) -> tuple[int, int]:
     """(added, removed) lines between two texts, as a unified diff counts them."""
     added = removed = 0

@@ -10,6 +10,8 @@ from prefect import flow
 from prefect.runtime import flow_run
 from pydantic import BaseModel
 
+from fixers.llm_patch import answer_confidence
+from fixers.plan import assessed
 from flows.campaign_repository import CampaignPolicy, repository_flow
 from flows.runtime.heartbeats import call_subflow
 from flows.runtime.ledger_hooks import LEDGER_HOOKS
@@ -47,15 +49,27 @@ def fix_flow(
     policy: CampaignPolicy,
     llm: LlmEndpoint | None = None,
     llm_policy: LlmPolicy | None = None,
+    risk: str | None = None,
+    token_allowance: int | None = None,
+    parent_run_id: str | None = None,
 ) -> FixSummary:
     """Propose edits for the issue in `files` (asking the model `llm` names; with no base URL
     and no API key, nothing is asked) through the privacy gate `llm_policy`, plan them, then
-    verify, gate and propose. Files opted out of LLM requests are SKIPPED plan items."""
+    verify, gate and propose. Files opted out of LLM requests are SKIPPED plan items.
+
+    The solve loop passes the issue's `risk` level (its triage's: the gate merges LOW and
+    MEDIUM, leaves HIGH for a person) and what is left of its token budget: when the budget
+    stops the asking, every file is SKIPPED with that reason, so nothing is half-applied."""
     run_id = str(flow_run.get_id())
     llm_policy = llm_policy or LlmPolicy()
     limits = ensure_llm_limits(llm) if llm is not None else None
-    proposal = propose_edits(repo_path, files, issue, run_id, llm, db_path, llm_policy, limits)
+    proposal = propose_edits(
+        repo_path, files, issue, run_id, llm, db_path, llm_policy, limits, token_allowance
+    )
     record_llm_calls(db_path, proposal.calls)
+    if proposal.budget_stop:
+        proposal.skipped = {rel: proposal.budget_stop for rel in files}
+        proposal.problems = {}
     options = {
         "issue_title": issue.title,
         "issue_body": issue.body,
@@ -70,6 +84,7 @@ def fix_flow(
         skips=proposal.skipped,
     )
     items = plan_repository(repo_path.resolve(), RECIPE, options, run_id, [], scope)
+    items = assessed(items, risk, answer_confidence(proposal.answer))
     record_plan_items(db_path, items, state="PENDING")
     planned = [item for item in items if item.status == "PLANNED"]
     states: dict[str, int] = {}

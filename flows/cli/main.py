@@ -38,6 +38,7 @@ from flows.cli.discover import discover, issues
 from flows.cli.output import OutputFormat, console, print_frame
 from flows.cli.redundancy import redundancy
 from flows.cli.runs import revert, runs_app
+from flows.cli.solve import solve
 from flows.cli.triage import triage
 from flows.runtime.heartbeats import heartbeats_off_when_embedded
 from warehouse.readers import queries
@@ -76,6 +77,7 @@ app.command()(discover)
 app.command()(issues)
 app.command()(redundancy)
 app.command()(triage)
+app.command()(solve)
 
 PRIORITY_COLUMNS = ["rank", "name", "kind", "source", "language", "priority", "health", "impact"]
 ISSUE_COLUMNS = ["rank", "repo", "number", "title", "priority", "category", "complexity", "risk",

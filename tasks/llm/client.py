@@ -70,6 +70,11 @@ class LlmConfig(LlmEndpoint):
         return self.base_url.rstrip("/") + "/chat/completions"
 
 
+def llm_configured(endpoint: LlmEndpoint | None) -> bool:
+    """Whether a model would be asked (a base URL or an API key is set); the key stays here."""
+    return LlmConfig.for_endpoint(endpoint) is not None
+
+
 class LlmCall(BaseModel):
     """One row of `ledger_llm_calls`: who asked what of which model, what the gate did (counts
     by kind, never a secret), what it cost, and the redacted texts (kept `llm.retention_days`)."""
@@ -213,6 +218,7 @@ def complete(
             {"role": "user", "content": prompt.text},
         ],
         "temperature": config.temperature,
+        "max_tokens": config.max_answer_tokens,
         "response_format": {"type": "json_object"},
     }
     (pacer or LlmPacer(config)).acquire(len(prompt.text))

@@ -56,6 +56,8 @@ class LlmEndpoint(BaseModel):
     # price_per_1k_in / price_per_1k_out.
     prices: dict[str, ModelPrice] = Field(default_factory=dict)
     temperature: float = Field(0.0, ge=0, le=2)
+    # The longest answer asked for (the request's max_tokens): budgets count it before a call.
+    max_answer_tokens: int = Field(4_000, gt=0)
 
     def price(self) -> ModelPrice:
         """The price of this endpoint's model."""

@@ -33,6 +33,14 @@ class IssueSpec(BaseModel):
     url: str
     title: str
     body: str = ""
+    repo: str | None = None  # OWNER/NAME: what budgets and LLM calls are counted against
+    language: str | None = None
+
+
+def estimated_tokens(prompt_chars: int, answer_tokens: int) -> int:
+    """What a request may cost before it is sent: about four characters a prompt token, plus
+    the longest answer it asks for."""
+    return -(-prompt_chars // 4) + answer_tokens
 
 
 class EditsProposal(BaseModel):
@@ -43,6 +51,7 @@ class EditsProposal(BaseModel):
     skipped: dict[str, str] = {}  # file -> why it was not sent (opted out: SKIPPED)
     # file -> its request's placeholders and the secrets they stand for (for exact restoring)
     secrets: dict[str, dict[str, SecretStr]] = {}
+    budget_stop: str | None = None  # why the token allowance stopped the asking, if it did
 
 
 # Never persisted or cached by Prefect: the proposal holds the secrets its placeholders stand for.
@@ -56,10 +65,12 @@ def propose_edits(
     db_path: Path | None = None,
     policy: LlmPolicy | None = None,
     limits: LlmLimits | None = None,
+    token_allowance: int | None = None,
 ) -> EditsProposal:
     """One gated prompt per file, answered from the warehouse cache (`db_path`) when it can
     be. The endpoint is a value from the entrypoint; the API key comes from the environment
-    here, never as a parameter."""
+    here, never as a parameter. With a `token_allowance`, a request whose estimate would go
+    past what is left is not sent, and neither is any after it (`budget_stop` says why)."""
     config = LlmConfig.for_endpoint(endpoint)
     policy = policy or LlmPolicy()
     skipped: dict[str, str] = {}
@@ -73,10 +84,11 @@ def propose_edits(
     if config is None:
         return EditsProposal(answer=None, model=None, calls=[], problems={}, skipped=skipped)
     cache = LlmCache(db_path, policy.cache_days) if db_path is not None else None
-    repo = git.remote_url(repo_path) or str(repo_path)  # as the plan items name it
+    repo = issue.repo or git.remote_url(repo_path) or str(repo_path)
     pacer = LlmPacer(config, limits)
     wanted = wanted_names(f"{issue.title}\n{issue.body}")
     edits, summaries, confidences, calls, problems, secrets = [], [], [], [], {}, {}
+    spent, budget_stop = 0, None
     for rel in files:
         if rel in skipped:
             continue
@@ -92,6 +104,14 @@ def propose_edits(
                 file_path=rel,
                 shortened=source.cut is not None,
             )
+            if token_allowance is not None:
+                need = estimated_tokens(len(prompt.text), config.max_answer_tokens)
+                if spent + need > token_allowance:
+                    budget_stop = (
+                        f"budget: this request needs about {need:,} tokens and "
+                        f"{max(token_allowance - spent, 0):,} are left"
+                    )
+                    break
             answer = complete(config, prompt, run_id, cache=cache, pacer=pacer)
         except (Unreadable, PromptTooLarge) as error:
             problems[rel] = str(error)
@@ -100,6 +120,7 @@ def propose_edits(
             problems[rel] = f"LLM request failed: {error}"
             continue
         calls.append(answer.call)
+        spent += (answer.call.tokens_in or 0) + (answer.call.tokens_out or 0)
         try:
             proposal = parse_edits(answer.text)
         except MalformedAnswer as error:
@@ -122,6 +143,7 @@ def propose_edits(
         problems=problems,
         skipped=skipped,
         secrets=secrets,
+        budget_stop=budget_stop,
     )
 
 

@@ -118,6 +118,12 @@ def fetch(repo: Path, remote: str = "origin") -> None:
     run_git(repo, "fetch", "--quiet", "--prune", remote)
 
 
+def clone(url: str, target: Path) -> None:
+    """Clone `url` into `target` (its parent is made); hooks of the remote never run here."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    run_git(target.parent, "clone", "--quiet", "--no-tags", url, str(target))
+
+
 def add_worktree(repo: Path, worktree: Path, branch: str, start: str) -> None:
     """A worktree on `branch`, (re)created at `start`; callers check the branch is ours first."""
     remove_worktree(repo, worktree)

@@ -17,7 +17,7 @@ from tests.fakes.openai_server import Reply, ScriptedServer, completion
 from warehouse.io import store
 
 ISSUE = IssueSpec(url="https://example.test/acme/alpha/issues/7", title="stop using legacy_fetch")
-# LLM patches carry confidence 0.7; this campaign's policy lets them merge at 0.6.
+# A change carries the confidence the model gave its edits (0.9 here, 0.7 without one).
 POLICY = CampaignPolicy(merge=MergePolicy(min_confidence=0.6))
 
 
@@ -72,7 +72,7 @@ def test_valid_edits_are_verified_merged_and_attributed_to_the_model(
     assert "acme_http.fetch(url)" in remote_file(repo, "main", "app/client.py")
     touched = rows(db, "SELECT file_path, by_whom, why, confidence FROM ledger_files_touched")
     assert touched[0][:2] == ("app/client.py", "llm:test-model")
-    assert "edit app/client.py" in touched[0][2] and touched[0][3] == 0.7
+    assert "edit app/client.py" in touched[0][2] and touched[0][3] == 0.9  # the model's
     source = rows(db, "SELECT source FROM ledger_plan_items")
     assert source == [(ISSUE.url,)]
     calls = rows(db, "SELECT prompt_name, model, tokens_in, tokens_out FROM ledger_llm_calls")

@@ -1,0 +1,265 @@
+"""`globallm solve`: the top open issues of the work queue through the fix pipeline.
+
+For each issue whose decision allows automation and that no change holds yet (the query is
+warehouse/readers/solve_queries.py): the repository's checkout (the crawled workspace's, else
+a clone), the files the triage's scope and the issue's text name, then one `fix` subflow: LLM
+patch -> apply -> verify -> gate -> propose, with the issue's risk level deciding what the gate
+may merge (LOW and MEDIUM merge, MEDIUM also notifies a person; HIGH is opened for one). Issues
+go in rank order, one repository's issues one after another, repositories in parallel up to
+`concurrency`. An issue that cannot be tried (no LLM, no file, no checkout, a spent budget) is
+an event in the ledger with the reason and the loop goes on.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import as_completed
+from prefect.runtime import flow_run
+from pydantic import BaseModel, Field
+
+from flows.campaign_repository import CampaignPolicy
+from flows.fix import fix_flow
+from flows.runtime.heartbeats import call_subflow
+from flows.runtime.ledger_hooks import LEDGER_HOOKS
+from tasks.llm.client import llm_configured
+from tasks.llm.endpoint import LlmEndpoint, LlmPolicy
+from tasks.llm.fix import IssueSpec
+from tasks.local.checkouts import CheckoutError, checkout, issue_files
+from tasks.progress import progress_steps
+from tasks.store.solve import (
+    SolveIssue,
+    SolveQuery,
+    read_candidates,
+    read_never,
+    record_issue_event,
+)
+
+DEFAULT_CLONE_URL = "https://github.com/{repo}.git"
+NO_LLM = (
+    "no LLM configured: set llm.base_url (GLOBALLM_LLM_BASE_URL) or OPENAI_API_KEY to solve "
+    "issues; triage runs offline without one"
+)
+
+
+class SolveParams(BaseModel):
+    """Which issues a solve run takes, and how many repositories it works on at once."""
+
+    top: int = Field(5, ge=1)
+    language: str | None = None
+    repo: str | None = None
+    concurrency: int = Field(1, ge=1)
+    clone_url_template: str = DEFAULT_CLONE_URL  # `{repo}` is OWNER/NAME
+
+
+class IssueOutcome(BaseModel):
+    """What became of one issue: ATTEMPTED (its fix run and the states its changes reached),
+    SKIPPED or FAILED with why."""
+
+    url: str
+    repo: str
+    rank: int
+    decision: str
+    status: str
+    reason: str | None = None
+    fix_run_id: str | None = None
+    states: dict[str, int] = {}
+    tokens: int = 0
+
+
+class SolveSummary(BaseModel):
+    run_id: str
+    candidates: int
+    attempted: int
+    skipped: int
+    failed: int
+    never: list[str]  # ranked within the cut but never automated (security, breaking)
+    states: dict[str, int]
+    tokens: int
+    outcomes: list[IssueOutcome]
+    notice: str | None = None
+
+
+@flow(name="solve", **LEDGER_HOOKS)
+def solve_flow(
+    db_path: Path,
+    params: SolveParams,
+    policy: CampaignPolicy,
+    checkouts_dir: Path,
+    runs_dir: Path,
+    llm: LlmEndpoint | None = None,
+    llm_policy: LlmPolicy | None = None,
+    parent_run_id: str | None = None,
+) -> SolveSummary:
+    """Try the top `params.top` issues the queue allows now; each outcome is in the ledger."""
+    run_id = str(flow_run.get_id())
+    query = SolveQuery(top=params.top, language=params.language, repo=params.repo)
+    issues = read_candidates(db_path, query)
+    never = read_never(db_path, query, max((i.rank for i in issues), default=params.top))
+    notice = None
+    if not llm_configured(llm):
+        notice = NO_LLM
+        outcomes = [_skip(db_path, run_id, issue, NO_LLM) for issue in issues]
+        return _summary(run_id, issues, never, outcomes, notice)
+    by_repo: dict[str, list[SolveIssue]] = defaultdict(list)
+    for issue in issues:
+        by_repo[issue.repo].append(issue)
+    context = _Context(db_path, run_id, params, policy, checkouts_dir, runs_dir, llm, llm_policy)
+    waiting, running = list(by_repo.values()), set()  # repositories in rank order
+    outcomes: list[IssueOutcome] = []
+    with progress_steps(f"Solving {len(issues)} issues", len(issues)) as advance:
+        context.advance = advance
+        while waiting or running:
+            while waiting and len(running) < params.concurrency:
+                running.add(_repository_issues.submit(context, waiting.pop(0)))
+            done = next(as_completed(list(running)))
+            running.remove(done)
+            outcomes += done.result()
+    outcomes.sort(key=lambda outcome: outcome.rank)
+    return _summary(run_id, issues, never, outcomes, notice)
+
+
+class _Context:
+    """What every issue's attempt shares: the run, its policies, and a lock for progress."""
+
+    def __init__(
+        self,
+        db_path: Path,
+        run_id: str,
+        params: SolveParams,
+        policy: CampaignPolicy,
+        checkouts_dir: Path,
+        runs_dir: Path,
+        llm: LlmEndpoint | None,
+        llm_policy: LlmPolicy | None,
+    ) -> None:
+        self.db_path, self.run_id, self.params, self.policy = db_path, run_id, params, policy
+        self.checkouts_dir, self.runs_dir, self.llm, self.llm_policy = (
+            checkouts_dir,
+            runs_dir,
+            llm,
+            llm_policy,
+        )
+        self.lock = threading.Lock()
+        self.advance = None
+
+    def step(self, label: str) -> None:
+        with self.lock:
+            if self.advance is not None:
+                self.advance(label)
+
+
+@task(name="solve-repository", cache_policy=NO_CACHE)
+def _repository_issues(context: _Context, issues: list[SolveIssue]) -> list[IssueOutcome]:
+    """One repository's issues, in rank order (they share its checkout)."""
+    outcomes = []
+    for issue in issues:
+        outcomes.append(_attempt(context, issue))
+        context.step(f"{issue.repo}#{issue.number}")
+    return outcomes
+
+
+def _attempt(context: _Context, issue: SolveIssue) -> IssueOutcome:
+    """One issue through checkout -> files -> the fix subflow; never raises for the issue's
+    own trouble, so the other issues go on."""
+    db_path, run_id = context.db_path, context.run_id
+    try:
+        path = checkout(
+            issue.repo, issue.workspace, context.params.clone_url_template, context.checkouts_dir
+        )
+    except CheckoutError as error:
+        return _fail(db_path, run_id, issue, str(error))
+    files = issue_files(path, issue.scope, issue.title, issue.body)
+    if not files:
+        why = "no file to change: neither the triage's scope nor the issue names one"
+        return _skip(db_path, run_id, issue, why)
+    spec = IssueSpec(
+        url=issue.url,
+        title=issue.title,
+        body=issue.body,
+        repo=issue.repo,
+        language=issue.language,
+    )
+    try:
+        summary = call_subflow(
+            fix_flow,
+            db_path=db_path,
+            issue=spec,
+            repo_path=path,
+            files=files,
+            runs_dir=context.runs_dir,
+            policy=context.policy,
+            llm=context.llm,
+            llm_policy=context.llm_policy,
+            risk=issue.risk,
+            parent_run_id=run_id,
+        )
+    except Exception as error:  # one issue that breaks never stops the others
+        return _fail(db_path, run_id, issue, f"fix failed: {type(error).__name__}: {error}")
+    if issue.decision == "auto-merge+notify" and summary.states.get("MERGED"):
+        detail = f"merged without review (risk {issue.risk}): {issue.repo} #{issue.number}"
+        record_issue_event(db_path, run_id, issue.url, "NOTIFY", detail)
+    return IssueOutcome(
+        url=issue.url,
+        repo=issue.repo,
+        rank=issue.rank,
+        decision=issue.decision,
+        status="ATTEMPTED",
+        reason="; ".join(f"{k}: {v}" for k, v in summary.problems.items()) or None,
+        fix_run_id=summary.run_id,
+        states=summary.states,
+        tokens=summary.tokens,
+    )
+
+
+def _skip(db_path: Path, run_id: str, issue: SolveIssue, why: str) -> IssueOutcome:
+    record_issue_event(db_path, run_id, issue.url, "SKIPPED", why)
+    return IssueOutcome(
+        url=issue.url,
+        repo=issue.repo,
+        rank=issue.rank,
+        decision=issue.decision,
+        status="SKIPPED",
+        reason=why,
+    )
+
+
+def _fail(db_path: Path, run_id: str, issue: SolveIssue, why: str) -> IssueOutcome:
+    record_issue_event(db_path, run_id, issue.url, "FAILED", why)
+    return IssueOutcome(
+        url=issue.url,
+        repo=issue.repo,
+        rank=issue.rank,
+        decision=issue.decision,
+        status="FAILED",
+        reason=why,
+    )
+
+
+def _summary(
+    run_id: str,
+    issues: list[SolveIssue],
+    never: list[str],
+    outcomes: list[IssueOutcome],
+    notice: str | None,
+) -> SolveSummary:
+    status = Counter(outcome.status for outcome in outcomes)
+    states: Counter[str] = Counter()
+    for outcome in outcomes:
+        states.update(outcome.states)
+    return SolveSummary(
+        run_id=run_id,
+        candidates=len(issues),
+        attempted=status["ATTEMPTED"],
+        skipped=status["SKIPPED"],
+        failed=status["FAILED"],
+        never=never,
+        states=dict(states),
+        tokens=sum(outcome.tokens for outcome in outcomes),
+        outcomes=outcomes,
+        notice=notice,
+    )

@@ -1,0 +1,200 @@
+"""`solve`: the work queue's top issues through the real fix pipeline, on repositories with bare
+remotes, with a scripted OpenAI-compatible server on loopback answering the patches.
+
+alpha is a crawled workspace checkout (its tests known: a simple issue is LOW and merges),
+beta has no checkout (cloned from its bare remote through the clone URL template; its tests
+unknown, so even a simple issue is MEDIUM at best), gamma's issue is a security report (never
+automated). A second solve does nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from fixers.gate import MergePolicy
+from flows.campaign_repository import CampaignPolicy
+from flows.pipeline import PipelineParams, pipeline_flow
+from flows.score import Scoring, build_and_score
+from flows.solve import SolveParams, solve_flow
+from settings import CrawlSettings
+from tasks.llm.endpoint import LlmEndpoint
+from tests.campaign_repos import make_campaign_repo, remote_file
+from tests.fakes.openai_server import Reply, ScriptedServer, completion
+from tests.gitrepos import git
+from warehouse.io import store
+
+NOW = datetime.now(UTC)
+POLICY = CampaignPolicy(merge=MergePolicy(min_confidence=0.8))
+
+
+def issue(repo: str, number: int, title: str, body: str, labels: list[str]) -> dict:
+    at = NOW - timedelta(days=3)
+    return {
+        "issue_id": f"I_{repo}_{number}",
+        "repo_full_name": repo,
+        "number": number,
+        "title": title,
+        "body": body,
+        "state": "OPEN",
+        "labels": labels,
+        "reactions": 4,
+        "comments": 2,
+        "author_association": "NONE",
+        "linked_pull_requests": 0,
+        "url": f"https://github.com/{repo}/issues/{number}",
+        "created_at": at - timedelta(days=30),
+        "updated_at": at,
+        "closed_at": None,
+        "payload": None,
+        "fetched_at": NOW,
+        "linked_pulls": "[]",
+    }
+
+
+def verdict(row: dict, category: str, complexity: int, scope: list[str]) -> dict:
+    return {
+        "issue_id": row["issue_id"],
+        "issue_updated_at": row["updated_at"],
+        "model_version": "llm-test-model-0",
+        "method": "llm:test-model",
+        "category": category,
+        "complexity": complexity,
+        "scope": scope,
+        "breaking_risk": "low",
+        "solvable": True,
+        "solvable_reason": "a one-line change",
+        "confidence": 0.9,
+        "triaged_at": NOW,
+    }
+
+
+ALPHA = issue("acme/alpha", 1, "client uses legacy_fetch", "app/client.py calls it.", ["bug"])
+BETA = issue("acme/beta", 2, "core should use fetch", "Store.load in app/core.py", ["bug"])
+GAMMA = issue("acme/gamma", 3, "token leak in client", "app/client.py logs it", ["security"])
+
+
+def edits(path: str, search: str, replace: str, confidence: float = 0.9) -> Reply:
+    answer = {
+        "edits": [{"path": path, "search": search, "replace": replace}],
+        "summary": f"use fetch in {path}",
+        "confidence": confidence,
+    }
+    return Reply(body=completion(json.dumps(answer)))
+
+
+@pytest.fixture
+def queue(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The warehouse with the three issues ranked, and the repositories' roots."""
+    for name in ("alpha", "beta", "gamma"):
+        make_campaign_repo(tmp_path, name)
+    alpha = tmp_path / "work" / "alpha"
+    # alpha's checkout is of the GitHub repository (its canonical URL links the two); git's
+    # insteadOf sends its fetches and pushes to the bare remote, as a mirror would
+    git(alpha, "remote", "set-url", "origin", "https://github.com/acme/alpha.git")
+    db = tmp_path / "w.duckdb"
+    crawl = CrawlSettings(include_environment=False)
+    pipeline_flow(db_path=db, params=PipelineParams(paths=[alpha], crawl=crawl))
+    gitconfig = tmp_path / "gitconfig"
+    gitconfig.write_text(
+        f'[url "{tmp_path}/remotes/alpha.git"]\n\tinsteadOf = https://github.com/acme/alpha.git\n'
+    )
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
+    with store.connect(db) as con:
+        store.land(con, "raw_github_issues", [ALPHA, BETA, GAMMA])
+        store.land(
+            con,
+            "raw_issue_triage",
+            [
+                verdict(ALPHA, "bug", 2, ["app/client.py"]),
+                verdict(BETA, "bug", 6, ["app.core"]),
+                verdict(GAMMA, "security", 2, ["app/client.py"]),
+            ],
+        )
+    build_and_score(db, Scoring(), "test")
+    return db, tmp_path
+
+
+@pytest.fixture
+def server(monkeypatch: pytest.MonkeyPatch):
+    with ScriptedServer() as scripted:
+        monkeypatch.setenv("GLOBALLM_LLM_API_KEY", "sk-solve-test")  # pragma: allowlist secret
+        yield scripted
+
+
+def solve(db: Path, root: Path, llm: LlmEndpoint | None, top: int = 3):
+    params = SolveParams(top=top, clone_url_template=f"{root}/remotes/{{name}}.git")
+    return solve_flow(
+        db_path=db,
+        params=params,
+        policy=POLICY,
+        checkouts_dir=root / "checkouts",
+        runs_dir=root / "runs",
+        llm=llm,
+    )
+
+
+def rows(db: Path, sql: str) -> list[tuple]:
+    with store.connect(db, read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_the_queue_decides_what_automation_may_do(queue):
+    db, _ = queue
+    decided = rows(db, "SELECT repo, risk, decision FROM fct_issue_priority ORDER BY repo")
+    assert decided == [
+        ("acme/alpha", "LOW", "auto-merge"),
+        ("acme/beta", "HIGH", "open"),
+        ("acme/gamma", "CRITICAL", "never"),
+    ]
+
+
+def test_solve_merges_the_low_opens_the_high_never_touches_security_and_resumes(
+    prefect_server, queue, server
+):
+    db, root = queue
+    llm = LlmEndpoint(base_url=server.base_url, model="test-model", requests_per_minute=6000)
+    server.script(  # one repository after another, in rank order: beta's issue ranks higher
+        edits("app/core.py", "legacy_fetch(url)  # keep", "legacy_fetch(url)  # kept"),
+        edits("app/client.py", "acme_http.legacy_fetch(url)", "acme_http.fetch(url)"),
+    )
+    summary = solve(db, root, llm)
+    assert [outcome.repo for outcome in summary.outcomes] == ["acme/beta", "acme/alpha"]
+    by_repo = {outcome.repo: outcome for outcome in summary.outcomes}
+    assert set(by_repo) == {"acme/alpha", "acme/beta"}
+    assert summary.never == [GAMMA["url"]]
+    assert by_repo["acme/alpha"].states == {"MERGED": 1}
+    assert "acme_http.fetch(url)" in remote_file(root / "work" / "alpha", "main", "app/client.py")
+    assert by_repo["acme/beta"].states == {"OPEN": 1}  # HIGH: a person reviews it
+    assert (root / "checkouts" / "acme" / "beta" / ".git").is_dir()  # cloned from the template
+    assert len(server.requests) == 2
+    sources = rows(db, "SELECT DISTINCT source FROM ledger_plan_items ORDER BY 1")
+    assert sources == [(ALPHA["url"],), (BETA["url"],)]
+    confidences = rows(db, "SELECT DISTINCT confidence, risk FROM ledger_plan_items ORDER BY 2")
+    assert confidences == [(0.9, "HIGH"), (0.9, "LOW")]  # the model's, the triage's
+    calls = rows(db, "SELECT DISTINCT repo FROM ledger_llm_calls ORDER BY 1")
+    assert calls == [("acme/alpha",), ("acme/beta",)]
+    fixes = rows(db, f"SELECT parent_run_id FROM ledger_runs WHERE kind = 'fix'")
+    assert fixes == [(summary.run_id,)] * 2
+
+    again = solve(db, root, llm)
+    assert again.candidates == 0 and again.outcomes == []
+    assert len(server.requests) == 2  # nothing asked twice, nothing proposed twice
+
+
+def test_without_an_llm_every_issue_is_skipped_with_the_reason(prefect_server, queue, monkeypatch):
+    db, root = queue
+    monkeypatch.delenv("GLOBALLM_LLM_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    summary = solve(db, root, None)
+    assert summary.skipped == 2 and summary.attempted == 0
+    assert summary.notice and "no LLM configured" in summary.notice
+    events = rows(
+        db, "SELECT subject_id, state, detail FROM ledger_events WHERE subject_kind = 'issue'"
+    )
+    assert sorted(e[0] for e in events) == [ALPHA["url"], BETA["url"]]
+    assert {e[1] for e in events} == {"SKIPPED"} and "no LLM configured" in events[0][2]
+    assert not (root / "checkouts").exists()  # nothing cloned for nothing
