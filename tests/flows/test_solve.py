@@ -177,7 +177,7 @@ def test_solve_merges_the_low_opens_the_high_never_touches_security_and_resumes(
     assert confidences == [(0.9, "HIGH"), (0.9, "LOW")]  # the model's, the triage's
     calls = rows(db, "SELECT DISTINCT repo FROM ledger_llm_calls ORDER BY 1")
     assert calls == [("acme/alpha",), ("acme/beta",)]
-    fixes = rows(db, f"SELECT parent_run_id FROM ledger_runs WHERE kind = 'fix'")
+    fixes = rows(db, "SELECT parent_run_id FROM ledger_runs WHERE kind = 'fix'")
     assert fixes == [(summary.run_id,)] * 2
 
     again = solve(db, root, llm)
