@@ -50,7 +50,7 @@ def fix_flow(
     llm: LlmEndpoint | None = None,
     llm_policy: LlmPolicy | None = None,
     risk: str | None = None,
-    token_allowance: int | None = None,
+    tokens_left: int | None = None,
     parent_run_id: str | None = None,
 ) -> FixSummary:
     """Propose edits for the issue in `files` (asking the model `llm` names; with no base URL
@@ -64,7 +64,7 @@ def fix_flow(
     llm_policy = llm_policy or LlmPolicy()
     limits = ensure_llm_limits(llm) if llm is not None else None
     proposal = propose_edits(
-        repo_path, files, issue, run_id, llm, db_path, llm_policy, limits, token_allowance
+        repo_path, files, issue, run_id, llm, db_path, llm_policy, limits, tokens_left
     )
     record_llm_calls(db_path, proposal.calls)
     if proposal.budget_stop:

@@ -54,6 +54,8 @@ class SolveParams(BaseModel):
     repo: str | None = None
     concurrency: int = Field(1, ge=1)
     clone_url_template: str = DEFAULT_CLONE_URL  # `{repo}` is OWNER/NAME
+    checkouts_dir: Path = Path(".globallm/checkouts")  # clones of repositories without one
+    runs_dir: Path = Path(".globallm/runs")  # each fix's worktrees
 
 
 class IssueOutcome(BaseModel):
@@ -87,16 +89,15 @@ class SolveSummary(BaseModel):
 @flow(name="solve", **LEDGER_HOOKS)
 def solve_flow(
     db_path: Path,
-    params: SolveParams,
-    policy: CampaignPolicy,
-    checkouts_dir: Path,
-    runs_dir: Path,
+    params: SolveParams | None = None,
+    policy: CampaignPolicy | None = None,
     llm: LlmEndpoint | None = None,
     llm_policy: LlmPolicy | None = None,
     parent_run_id: str | None = None,
 ) -> SolveSummary:
     """Try the top `params.top` issues the queue allows now; each outcome is in the ledger."""
     run_id = str(flow_run.get_id())
+    params, policy = params or SolveParams(), policy or CampaignPolicy()
     query = SolveQuery(top=params.top, language=params.language, repo=params.repo)
     issues = read_candidates(db_path, query)
     never = read_never(db_path, query, max((i.rank for i in issues), default=params.top))
@@ -108,7 +109,7 @@ def solve_flow(
     by_repo: dict[str, list[SolveIssue]] = defaultdict(list)
     for issue in issues:
         by_repo[issue.repo].append(issue)
-    context = _Context(db_path, run_id, params, policy, checkouts_dir, runs_dir, llm, llm_policy)
+    context = _Context(db_path, run_id, params, policy, llm, llm_policy)
     waiting, running = list(by_repo.values()), set()  # repositories in rank order
     outcomes: list[IssueOutcome] = []
     with progress_steps(f"Solving {len(issues)} issues", len(issues)) as advance:
@@ -132,18 +133,11 @@ class _Context:
         run_id: str,
         params: SolveParams,
         policy: CampaignPolicy,
-        checkouts_dir: Path,
-        runs_dir: Path,
         llm: LlmEndpoint | None,
         llm_policy: LlmPolicy | None,
     ) -> None:
         self.db_path, self.run_id, self.params, self.policy = db_path, run_id, params, policy
-        self.checkouts_dir, self.runs_dir, self.llm, self.llm_policy = (
-            checkouts_dir,
-            runs_dir,
-            llm,
-            llm_policy,
-        )
+        self.llm, self.llm_policy = llm, llm_policy
         self.lock = threading.Lock()
         self.advance = None
 
@@ -169,7 +163,10 @@ def _attempt(context: _Context, issue: SolveIssue) -> IssueOutcome:
     db_path, run_id = context.db_path, context.run_id
     try:
         path = checkout(
-            issue.repo, issue.workspace, context.params.clone_url_template, context.checkouts_dir
+            issue.repo,
+            issue.workspace,
+            context.params.clone_url_template,
+            context.params.checkouts_dir,
         )
     except CheckoutError as error:
         return _fail(db_path, run_id, issue, str(error))
@@ -191,7 +188,7 @@ def _attempt(context: _Context, issue: SolveIssue) -> IssueOutcome:
             issue=spec,
             repo_path=path,
             files=files,
-            runs_dir=context.runs_dir,
+            runs_dir=context.params.runs_dir,
             policy=context.policy,
             llm=context.llm,
             llm_policy=context.llm_policy,

@@ -213,17 +213,8 @@ def test_deploy_all_then_a_worker_runs_the_nightly_pipeline(server, tmp_path: Pa
     started = prefect(
         env, "deployment", "run", "pipeline/pipeline-nightly", "--params", json.dumps(params)
     )
-    flow_run_id = re.search(r"UUID: ([0-9a-f-]{36})", started).group(1)
     began = time.monotonic()
-
-    deadline = time.monotonic() + 300
-    while True:
-        run = httpx.get(f"{api}/flow_runs/{flow_run_id}", timeout=30).json()
-        state = (run.get("state") or {}).get("type")
-        if state in TERMINAL or time.monotonic() > deadline:
-            break
-        assert worker.poll() is None, f"the worker exited:\n{tail(worker_log)}"
-        time.sleep(2)
+    state, run = wait_for(api, started, worker, worker_log)
     print(f"pipeline-nightly run: {time.monotonic() - began:.0f} s")
     assert state == "COMPLETED", f"flow run {state}:\n{tail(worker_log)}"
     assert run["parameters"]["db_path"] == str(db)
@@ -231,3 +222,30 @@ def test_deploy_all_then_a_worker_runs_the_nightly_pipeline(server, tmp_path: Pa
     with store.connect(db, read_only=True) as con:  # waits while the flow-run process exits
         repos = con.execute("SELECT name FROM fct_priority WHERE kind = 'repo'").fetchall()
     assert sorted(name for (name,) in repos) == ["app", "core", "legacy", "web"]
+
+    # The nightly solve on that warehouse: no issue is crawled offline, so nothing to try, and
+    # the run completes and is in the ledger.
+    solve = {"db_path": str(db), "params": {"checkouts_dir": str(tmp_path / "checkouts")}}
+    started = prefect(
+        env, "deployment", "run", "solve/solve-nightly", "--params", json.dumps(solve)
+    )
+    state, run = wait_for(api, started, worker, worker_log)
+    assert state == "COMPLETED", f"solve-nightly {state}:\n{tail(worker_log)}"
+    with store.connect(db, read_only=True) as con:
+        solved = con.execute(
+            "SELECT status, summary->>'candidates' FROM ledger_runs WHERE kind = 'solve'"
+        ).fetchall()
+    assert solved == [("COMPLETED", "0")]
+
+
+def wait_for(api: str, started: str, worker, worker_log) -> tuple[str | None, dict]:
+    """The terminal state of the flow run `prefect deployment run` printed, and the run."""
+    flow_run_id = re.search(r"UUID: ([0-9a-f-]{36})", started).group(1)
+    deadline = time.monotonic() + 300
+    while True:
+        run = httpx.get(f"{api}/flow_runs/{flow_run_id}", timeout=30).json()
+        state = (run.get("state") or {}).get("type")
+        if state in TERMINAL or time.monotonic() > deadline:
+            return state, run
+        assert worker.poll() is None, f"the worker exited:\n{tail(worker_log)}"
+        time.sleep(2)

@@ -38,7 +38,8 @@ from flows.cli.discover import discover, issues
 from flows.cli.output import OutputFormat, console, print_frame
 from flows.cli.redundancy import redundancy
 from flows.cli.runs import revert, runs_app
-from flows.cli.solve import solve
+from flows.cli.solve import print_summary as print_solve
+from flows.cli.solve import run_solve, solve, solve_params_of
 from flows.cli.triage import triage
 from flows.runtime.heartbeats import heartbeats_off_when_embedded
 from warehouse.readers import queries
@@ -125,6 +126,12 @@ def run(
     environment: Annotated[
         bool, typer.Option(help="Also crawl the installed Python environment's packages.")
     ] = True,
+    solve_top: Annotated[
+        int | None,
+        typer.Option(
+            "--solve", min=1, help="Then solve the top N issues of the work queue (`solve`)"
+        ),
+    ] = None,
 ) -> None:
     """Crawl local sources, build the warehouse, score and rank (offline, no keys)."""
     from flows.github_crawl import GitHubCrawlParams
@@ -174,6 +181,9 @@ def run(
     )
     console.print(f"rows: {counts}")
     console.print(f"run {summary.run_id} · warehouse [bold]{settings.db.resolve()}[/bold]")
+    if solve_top is not None:
+        solve_params = solve_params_of(settings, top=solve_top)
+        print_solve(run_solve(settings, solve_params))
     console.print("look around: [bold]globallm app[/bold] (the dashboard) · globallm status")
 
 

@@ -28,20 +28,35 @@ def solve(
     timeout: Annotated[float, typer.Option(help="Seconds a test suite may run")] = 600.0,
 ) -> None:
     """Fix the top open issues of `prioritize --issues` that automation may touch."""
-    from flows.solve import SolveParams
-
     settings = settings_for(ctx)
     if provider not in {"local", "github"}:
         raise fail("--provider takes local or github", 2)
-    params = SolveParams(
+    params = solve_params_of(
+        settings, top=top, language=language, repo=repo, concurrency=concurrency
+    )
+    summary = run_solve(settings, params, dry_run=dry_run, provider=provider, timeout=timeout)
+    print_summary(summary)
+
+
+def solve_params_of(
+    settings,
+    top: int | None = None,
+    language: str | None = None,
+    repo: str | None = None,
+    concurrency: int | None = None,
+):
+    """The solve flow's parameters: the options given, else the settings (`solve.*`)."""
+    from flows.solve import SolveParams
+
+    return SolveParams(
         top=top or settings.solve.top,
         language=language,
         repo=repo,
         concurrency=concurrency or settings.solve.concurrency,
         clone_url_template=settings.solve.clone_url_template,
+        checkouts_dir=settings.db.parent / "checkouts",
+        runs_dir=settings.db.parent / "runs",
     )
-    summary = run_solve(settings, params, dry_run=dry_run, provider=provider, timeout=timeout)
-    print_summary(summary)
 
 
 def run_solve(settings, params, *, dry_run: bool = False, provider: str = "local", timeout=600.0):
@@ -73,8 +88,6 @@ def run_solve(settings, params, *, dry_run: bool = False, provider: str = "local
         db_path=settings.db,
         params=params,
         policy=policy,
-        checkouts_dir=settings.db.parent / "checkouts",
-        runs_dir=settings.db.parent / "runs",
         llm=settings.llm.endpoint(),
         llm_policy=settings.llm.policy(),
     )
@@ -86,10 +99,9 @@ def print_summary(summary) -> None:
         console.print(summary.notice)
     for outcome in summary.outcomes:
         states = ", ".join(f"{k} {v}" for k, v in sorted(outcome.states.items()))
-        what = states or outcome.reason or outcome.status
-        console.print(
-            f"#{outcome.rank} {outcome.url} [{outcome.decision}]: {outcome.status.lower()} · {what}"
-        )
+        why = outcome.reason if outcome.reason != summary.notice else None  # said once above
+        what = " · ".join(part for part in (outcome.status.lower(), states or why) if part)
+        console.print(f"#{outcome.rank} {outcome.url} [{outcome.decision}]: {what}")
     if summary.never:
         console.print(
             f"{len(summary.never)} issue(s) in range are never automated (security, breaking)"

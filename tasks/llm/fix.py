@@ -65,11 +65,11 @@ def propose_edits(
     db_path: Path | None = None,
     policy: LlmPolicy | None = None,
     limits: LlmLimits | None = None,
-    token_allowance: int | None = None,
+    tokens_left: int | None = None,
 ) -> EditsProposal:
     """One gated prompt per file, answered from the warehouse cache (`db_path`) when it can
     be. The endpoint is a value from the entrypoint; the API key comes from the environment
-    here, never as a parameter. With a `token_allowance`, a request whose estimate would go
+    here, never as a parameter. With a `tokens_left`, a request whose estimate would go
     past what is left is not sent, and neither is any after it (`budget_stop` says why)."""
     config = LlmConfig.for_endpoint(endpoint)
     policy = policy or LlmPolicy()
@@ -104,12 +104,12 @@ def propose_edits(
                 file_path=rel,
                 shortened=source.cut is not None,
             )
-            if token_allowance is not None:
+            if tokens_left is not None:
                 need = estimated_tokens(len(prompt.text), config.max_answer_tokens)
-                if spent + need > token_allowance:
+                if spent + need > tokens_left:
                     budget_stop = (
                         f"budget: this request needs about {need:,} tokens and "
-                        f"{max(token_allowance - spent, 0):,} are left"
+                        f"{max(tokens_left - spent, 0):,} are left"
                     )
                     break
             answer = complete(config, prompt, run_id, cache=cache, pacer=pacer)

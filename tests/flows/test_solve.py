@@ -126,15 +126,13 @@ def server(monkeypatch: pytest.MonkeyPatch):
 
 
 def solve(db: Path, root: Path, llm: LlmEndpoint | None, top: int = 3):
-    params = SolveParams(top=top, clone_url_template=f"{root}/remotes/{{name}}.git")
-    return solve_flow(
-        db_path=db,
-        params=params,
-        policy=POLICY,
+    params = SolveParams(
+        top=top,
+        clone_url_template=f"{root}/remotes/{{name}}.git",
         checkouts_dir=root / "checkouts",
         runs_dir=root / "runs",
-        llm=llm,
     )
+    return solve_flow(db_path=db, params=params, policy=POLICY, llm=llm)
 
 
 def rows(db: Path, sql: str) -> list[tuple]:
