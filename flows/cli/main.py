@@ -23,6 +23,7 @@ import typer
 from pydantic import ValidationError
 
 import settings as config
+from flows.cli.budget import budget
 from flows.cli.campaign import campaign_app, fix
 from flows.cli.common import (
     FILL_HINT,
@@ -76,6 +77,7 @@ app.command()(discover)
 app.command()(issues)
 app.command()(redundancy)
 app.command()(triage)
+app.command()(budget)
 
 PRIORITY_COLUMNS = ["rank", "name", "kind", "source", "language", "priority", "health", "impact"]
 ISSUE_COLUMNS = ["rank", "repo", "number", "title", "priority", "category", "complexity", "risk",
