@@ -121,10 +121,11 @@ def budget_rows(spend: Spend, limits: BudgetLimits) -> pl.DataFrame:
 
 
 def closest_to_limits(rows: pl.DataFrame, top: int = 5) -> pl.DataFrame:
-    """The repositories nearest a limit: each one's most used budget, highest share first."""
+    """The repositories nearest a limit: each one's most used limited budget (of equals, the
+    first of tokens, seconds, issues), highest share first, then by name."""
     return (
         rows.filter((pl.col("scope") == "repository") & pl.col("used_pct").is_not_null())
-        .sort(["used_pct", "name"], descending=[True, False])
+        .sort(["used_pct", "name"], descending=[True, False], maintain_order=True)
         .unique("name", keep="first", maintain_order=True)
         .head(top)
         .drop("scope")
