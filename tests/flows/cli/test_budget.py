@@ -84,10 +84,11 @@ def test_a_limit_of_0_shows_as_no_limit(db, monkeypatch):
     assert "│ repository │ psf/black │ tokens │ 98,000 │ no limit │ - │ - │" in cells
 
 
-def test_json_rows_and_limits_from_the_environment(db, monkeypatch):
+def test_json_rows_with_the_warehouse_and_limits_from_the_environment(db, monkeypatch):
     monkeypatch.setenv("GLOBALLM_BUDGETS__SECONDS_PER_REPO", "0")
     monkeypatch.setenv("GLOBALLM_BUDGETS__ISSUES_PER_LANGUAGE", "1")
-    result = budget(db, "--format", "json")  # --show is the default
+    monkeypatch.setenv("GLOBALLM_DB", str(db))
+    result = runner.invoke(app, ["budget", "--format", "json"])  # --show is the default
     assert result.exit_code == 0, result.output
     rows = {(r["scope"], r["name"], r["budget"]): r for r in json.loads(result.output)}
     assert rows["week", "all", "tokens"] == {
