@@ -130,7 +130,8 @@ if closest.is_empty():
     st.caption("No repository has spent from a limited budget this week.")
 else:
     st.markdown(
-        f"**The {CLOSEST_REPOS} repositories closest to a limit**, by their most used budget"
+        f"**Repositories closest to a limit** (at most {CLOSEST_REPOS}), each by its most used"
+        " budget"
     )
     st.dataframe(
         closest,
