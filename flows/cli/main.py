@@ -73,11 +73,11 @@ app.command()(revert)
 app.command()(fix)
 app.command("app")(serve_app)
 app.command()(status)
+app.command()(budget)
 app.command()(discover)
 app.command()(issues)
 app.command()(redundancy)
 app.command()(triage)
-app.command()(budget)
 
 PRIORITY_COLUMNS = ["rank", "name", "kind", "source", "language", "priority", "health", "impact"]
 ISSUE_COLUMNS = ["rank", "repo", "number", "title", "priority", "category", "complexity", "risk",
