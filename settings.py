@@ -68,9 +68,11 @@ class RiskSettings(_Section):
 
 
 class BudgetSettings(_Section):
-    """Spending limits. `tokens_per_week` is read by the app and `status --dashboard`; the
-    others by the solve loop (not yet wired), except `issues_per_repo`: a repository's urgency
-    and solvability in fct_priority are the means over its top `issues_per_repo` open issues."""
+    """Spending limits over the current week (since Monday 00:00 UTC); 0 is no limit.
+
+    `globallm budget` and the app's Overview show what is spent against each (scoring/budget.py
+    has the rules) and the solve loop enforces them. `issues_per_repo` also sets how many open
+    issues fct_priority averages a repository's urgency and solvability over."""
 
     tokens_per_repo: int = Field(100_000, ge=0)
     seconds_per_repo: int = Field(3600, ge=0)

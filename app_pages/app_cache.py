@@ -21,14 +21,15 @@ import streamlit as st
 
 from warehouse.io import snapshot
 from warehouse.readers import queries
+from warehouse.readers.budget_queries import BudgetLimits
 
 TTL_S = 60
-_CONTEXT: dict[str, Any] = {"db": Path(".globallm/warehouse.duckdb"), "weekly_tokens": 0}
+_CONTEXT: dict[str, Any] = {"db": Path(".globallm/warehouse.duckdb"), "budgets": BudgetLimits()}
 
 
-def use_warehouse(db_path: Path, weekly_token_budget: int) -> None:
+def use_warehouse(db_path: Path, budgets: BudgetLimits) -> None:
     """Set by app.py from the settings (pages never read settings themselves)."""
-    _CONTEXT.update(db=Path(db_path), weekly_tokens=weekly_token_budget)
+    _CONTEXT.update(db=Path(db_path), budgets=budgets)
 
 
 def warehouse() -> Path:
@@ -36,9 +37,14 @@ def warehouse() -> Path:
     return _CONTEXT["db"]
 
 
+def budget_limits() -> BudgetLimits:
+    """The weekly budgets, from the settings (0: no limit)."""
+    return _CONTEXT["budgets"]
+
+
 def weekly_token_budget() -> int:
     """The LLM token budget per week, from the settings."""
-    return _CONTEXT["weekly_tokens"]
+    return budget_limits().tokens_per_week
 
 
 def current_snapshot() -> Path | None:

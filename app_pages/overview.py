@@ -1,4 +1,5 @@
-"""Overview: the warehouse and the ledger in figures, runs over time, the last runs, LLM spend."""
+"""Overview: the warehouse and the ledger in figures, runs over time, the last runs, this week's
+budgets, LLM spend."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ from datetime import date, timedelta
 import streamlit as st
 
 from app_pages import app_cache
-from warehouse.readers import llm_queries, queries
+from warehouse.readers import budget_queries, llm_queries, queries
 
 TREND_DAYS = 90
 LLM_DAYS = 7
 SPEND_ROWS = 10
+CLOSEST_REPOS = 5
 RUN_COLUMNS = ("kind", "calls", "cache_hits", "tokens_in", "tokens_out", "cost")
 RUN_COLUMNS += ("secrets_redacted", "last_call", "run_id")
 
@@ -99,6 +101,45 @@ else:
         column_config={
             "started": st.column_config.DatetimeColumn("started", format="YYYY-MM-DD HH:mm:ss"),
             "duration_s": st.column_config.NumberColumn("duration", format="%.1f s"),
+        },
+    )
+
+st.subheader("Budget this week")
+spend = app_cache.read(budget_queries.read_spend)
+limits = app_cache.budget_limits()
+st.caption(
+    f"Since Monday {spend.week_start:%Y-%m-%d} 00:00 UTC; a limit of 0 is no limit. The solve"
+    " loop refuses work that would go over a budget; `globallm budget` lists them all."
+)
+week_limit = limits.tokens_per_week
+st.metric(
+    "LLM tokens this week",
+    f"{spend.week_tokens:,}",
+    delta=f"of {week_limit:,}" if week_limit else "no weekly limit",
+    delta_color="off",
+    delta_arrow="off",
+    help="Tokens in and out of every LLM call since Monday 00:00 UTC (cached answers: none).",
+)
+if week_limit:
+    st.progress(
+        min(spend.week_tokens / week_limit, 1.0),
+        text=f"{spend.week_tokens / week_limit:.1%} of the weekly token budget",
+    )
+closest = budget_queries.closest_to_limits(budget_queries.budget_rows(spend, limits), CLOSEST_REPOS)
+if closest.is_empty():
+    st.caption("No repository has spent from a limited budget this week.")
+else:
+    st.markdown(
+        f"**Repositories closest to a limit** (at most {CLOSEST_REPOS}), each by its most used"
+        " budget"
+    )
+    st.dataframe(
+        closest,
+        hide_index=True,
+        column_config={
+            "used_pct": st.column_config.ProgressColumn(
+                "used", format="%.1f %%", min_value=0, max_value=100
+            ),
         },
     )
 

@@ -23,6 +23,7 @@ import typer
 from pydantic import ValidationError
 
 import settings as config
+from flows.cli.budget import budget
 from flows.cli.campaign import campaign_app, fix
 from flows.cli.common import (
     FILL_HINT,
@@ -74,6 +75,7 @@ app.command()(revert)
 app.command()(fix)
 app.command("app")(serve_app)
 app.command()(status)
+app.command()(budget)
 app.command()(discover)
 app.command()(issues)
 app.command()(redundancy)

@@ -1,12 +1,15 @@
-"""The Overview page: the warehouse and ledger figures, the run trend, the last runs and the LLM
-spend."""
+"""The Overview page: the warehouse and ledger figures, the run trend, the last runs, this week's
+budgets and the LLM spend."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pandas as pd
 from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
+from scoring.budget import week_start
 from settings import Settings
 from tests.app_warehouse import open_app
 from warehouse.io import snapshot, store
@@ -74,7 +77,7 @@ def test_the_last_runs_are_listed_newest_first_with_their_state(app_warehouse, m
 def test_the_llm_spend_per_repository_and_per_run(app_warehouse, monkeypatch):
     at = open_app(app_warehouse.db, monkeypatch, page=PAGE)
     assert [header.value for header in at.subheader][-1] == "LLM spend"
-    _, per_repo, per_run = (frame.value for frame in at.dataframe)
+    per_repo, per_run = (frame.value for frame in at.dataframe[-2:])  # after runs and budgets
     # every call in the ledger, highest cost first
     assert per_repo.to_dict("records") == [
         {"repo": "acme/alpha", "calls": 1, "tokens": 2500, "cost": 0.0375},
@@ -104,3 +107,73 @@ def test_a_young_warehouse_shows_zeros_its_run_and_how_to_fill_the_marts(tmp_pat
     (runs,) = at.dataframe  # and no LLM spend tables:
     assert list(runs.value["status"]) == ["RUNNING"]
     assert "No LLM calls yet" in " ".join(caption.value for caption in at.caption)
+
+
+def _young_warehouse_with_spend(db):
+    """This week: 90,000 LLM tokens for acme/hot, 1,000 for acme/cool, 500 for none; 30 s of a
+    fix run on acme/cool; last week a lot more for acme/cool, which does not count."""
+    now = store.now()
+    this_week = max(now - timedelta(minutes=5), week_start(now))
+    call = {"prompt_name": "llm_patch", "prompt_sha": "0" * 64, "model": "m", "run_id": "r"}
+    calls = [("c1", "acme/hot", 90_000, this_week), ("c2", "acme/cool", 1_000, this_week),
+             ("c3", None, 500, this_week),
+             ("old", "acme/cool", 99_000, week_start(now) - timedelta(days=1))]  # fmt: skip
+    issue = {"url": "https://github.com/acme/cool/issues/1", "repo": "acme/cool"}
+    with store.connect(db) as con:
+        store.land(
+            con,
+            "ledger_llm_calls",
+            [
+                call | {"call_id": c, "repo": r, "tokens_in": t, "tokens_out": 0, "called_at": at}
+                for c, r, t, at in calls
+            ],
+        )
+        store.land(
+            con,
+            "ledger_runs",
+            [
+                {
+                    "run_id": "fix-1",
+                    "kind": "fix",
+                    "actor": "user",
+                    "status": "COMPLETED",
+                    "config": {"issue": issue | {"language": "Python"}},
+                    "created_at": this_week,
+                    "updated_at": this_week + timedelta(seconds=30),
+                }
+            ],
+        )
+
+
+def test_the_budget_this_week_and_the_repositories_closest_to_a_limit(tmp_path, monkeypatch):
+    db = tmp_path / "spent.duckdb"
+    _young_warehouse_with_spend(db)
+    monkeypatch.setenv("GLOBALLM_BUDGETS__TOKENS_PER_WEEK", "1000000")
+    at = open_app(db, monkeypatch, page=PAGE)
+    assert "Budget this week" in [header.value for header in at.subheader]
+    (tokens,) = [metric for metric in at.metric if metric.label == "LLM tokens this week"]
+    assert (tokens.value, tokens.proto.delta) == ("91,500", "of 1,000,000")
+    (progress,) = at.get("progress")
+    assert progress.proto.value == 9 and "9.2% of the weekly token budget" in progress.proto.text
+    closest = at.dataframe[-3].value  # then the LLM spend's two tables
+    assert closest[["repository", "budget", "spent", "limit", "used_pct"]].values.tolist() == [
+        ["acme/hot", "tokens", 90_000, 100_000, 90.0],
+        ["acme/cool", "issues", 1, 5, 20.0],  # its most used budget
+    ]
+
+
+def test_without_a_weekly_limit_the_tokens_are_shown_without_a_bar(tmp_path, monkeypatch):
+    db = tmp_path / "spent.duckdb"
+    _young_warehouse_with_spend(db)
+    monkeypatch.setenv("GLOBALLM_BUDGETS__TOKENS_PER_WEEK", "0")
+    monkeypatch.setenv("GLOBALLM_BUDGETS__TOKENS_PER_REPO", "0")
+    at = open_app(db, monkeypatch, page=PAGE)
+    (tokens,) = [metric for metric in at.metric if metric.label == "LLM tokens this week"]
+    assert (tokens.value, tokens.proto.delta) == ("91,500", "no weekly limit")
+    assert not at.get("progress")
+    closest = at.dataframe[-3].value
+    # acme/hot's tokens have no limit now: its nearest limit is one it has not used
+    assert closest[["repository", "budget", "used_pct"]].values.tolist() == [
+        ["acme/cool", "issues", 20.0],
+        ["acme/hot", "seconds", 0.0],  # a tie: the first in the listing
+    ]
