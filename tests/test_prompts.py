@@ -32,7 +32,7 @@ VARIABLES = {
     "shortened": False,
 }
 TRIAGE_VARIABLES = {
-    "repo": "acme/geo",
+    "repository": "acme/geo",
     "issue_title": "area() uses a rough pi",
     "issue_labels": ["bug", "good first issue"],
     "issue_body": "Use math.pi instead of 3.14.",
