@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from flows.cli.common import RANKED, build_failures_as_messages, fail, scoring_of, settings_for
 from flows.cli.output import console
@@ -210,6 +211,15 @@ def issues(
     if summary.failed:
         raise typer.Exit(1)
     with build_failures_as_messages():  # the marts rebuilt, so `prioritize --issues` shows them
-        triaged = triage_flow(db_path=settings.db, repo=repo, scoring=scoring_of(settings))
-    console.print(f"{triaged.notice} · triaged {triaged.triaged} of {triaged.open_issues} open")
+        triaged = triage_flow(
+            db_path=settings.db,
+            repo=repo,
+            scoring=scoring_of(settings),
+            llm=settings.llm.endpoint(),  # auto: the LLM when configured, else offline
+            llm_policy=settings.llm.policy(),
+        )
+    console.print(
+        f"{escape(triaged.notice)} · triaged {triaged.triaged} of {triaged.open_issues} open",
+        soft_wrap=True,
+    )
     console.print(ISSUES_RANKED)
