@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from flows.runtime.heartbeats import call_subflow
 from flows.runtime.ledger_hooks import LEDGER_HOOKS
 from flows.score import Ranked, Scoring, build_and_score
-from flows.triage import TriageSummary, triage_flow
+from flows.triage import TriageOptions, TriageSummary, triage_flow
 from settings import FilterSettings, GitHubSettings
 from tasks.github.crawl import (
     GitHubCrawl,
@@ -125,8 +125,7 @@ def github_crawl_flow(
             triage_flow,
             db_path,
             rank=False,
-            llm=p.llm,
-            llm_policy=p.llm_policy,
+            options=TriageOptions(llm=p.llm, llm_policy=p.llm_policy),
             parent_run_id=str(flow_run.get_id()),
         )
     if p.rank:

@@ -57,6 +57,16 @@ class NoLlmConfigured(RuntimeError):
     """`--method llm` without an LLM to ask; the message says what to set."""
 
 
+class TriageOptions(BaseModel):
+    """How each method triages: the classifier's training, and the LLM to ask (None, or no
+    base URL and no API key: no LLM) with its privacy gate. No secret: the API key is read
+    from the environment inside the task."""
+
+    classifier: ClassifierConfig = ClassifierConfig()
+    llm: LlmEndpoint | None = None
+    llm_policy: LlmPolicy | None = None
+
+
 class TriageSummary(BaseModel):
     method: str
     version: str
@@ -79,24 +89,25 @@ def triage_flow(
     repo: str | None = None,
     limit: int | None = None,
     method: TriageMethod = TriageMethod.auto,
-    classifier: ClassifierConfig | None = None,
     rank: bool = True,
     scoring: Scoring | None = None,
-    llm: LlmEndpoint | None = None,
-    llm_policy: LlmPolicy | None = None,
+    options: TriageOptions | None = None,
     parent_run_id: str | None = None,
 ) -> TriageSummary:
     """Triage the open issues (of `repo`, or all; at most `limit`) not yet triaged as they are
-    now by the chosen method; `auto` is the LLM `llm` names when one is configured (a base URL
-    or an API key in the environment), else the classifier when enough labelled issues
-    exist, else the heuristic. The LLM's prompts pass the privacy gate `llm_policy`."""
+    now by the chosen method; `auto` is the LLM `options.llm` names when one is configured (a
+    base URL, or an API key in the environment), else the classifier when enough labelled
+    issues exist, else the heuristic. The LLM's prompts pass the privacy gate
+    `options.llm_policy`."""
+    options = options or TriageOptions()
+    llm = options.llm
     if method == TriageMethod.llm and not llm_configured(llm):
         raise NoLlmConfigured(NO_LLM)
     labelled = read_labelled(db_path)
-    config = classifier or ClassifierConfig()
+    config = options.classifier
     if method == TriageMethod.llm or (method == TriageMethod.auto and llm_configured(llm)):
         summary = _triage_by_llm(
-            db_path, repo, limit, labelled, config, llm or LlmEndpoint(), llm_policy
+            db_path, repo, limit, labelled, config, llm or LlmEndpoint(), options.llm_policy
         )
     else:
         model, notice = _classifier(labelled, method, config)

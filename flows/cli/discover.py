@@ -193,7 +193,7 @@ def issues(
 ) -> None:
     """Read a GitHub repository's open issues, triage them, and rebuild the work queue."""
     from flows.github_crawl import github_issues_flow
-    from flows.triage import triage_flow
+    from flows.triage import TriageOptions, triage_flow
 
     if repo.count("/") != 1 or not all(repo.split("/")):
         raise fail(f"--repo must be OWNER/NAME, not {repo!r}", 2)
@@ -215,8 +215,8 @@ def issues(
             db_path=settings.db,
             repo=repo,
             scoring=scoring_of(settings),
-            llm=settings.llm.endpoint(),  # auto: the LLM when configured, else offline
-            llm_policy=settings.llm.policy(),
+            # auto: the LLM when one is configured, else offline
+            options=TriageOptions(llm=settings.llm.endpoint(), llm_policy=settings.llm.policy()),
         )
     console.print(
         f"{escape(triaged.notice)} · triaged {triaged.triaged} of {triaged.open_issues} open",

@@ -38,7 +38,7 @@ def triage(
     ] = True,
 ) -> None:
     """Triage the open issues not yet triaged as they are now, then rank them."""
-    from flows.triage import NO_LLM, NoLlmConfigured, TriageMethod, triage_flow
+    from flows.triage import NO_LLM, NoLlmConfigured, TriageMethod, TriageOptions, triage_flow
     from scoring.issue_classifier import NotEnoughLabels
     from tasks.llm.triage import llm_configured
 
@@ -62,8 +62,7 @@ def triage(
                 method=chosen,
                 rank=rank,
                 scoring=scoring_of(settings),
-                llm=llm,
-                llm_policy=settings.llm.policy(),
+                options=TriageOptions(llm=llm, llm_policy=settings.llm.policy()),
             )
     except NotEnoughLabels as error:
         raise fail(f"no classifier: {error}") from None

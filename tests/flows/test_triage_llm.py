@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.triage import NoLlmConfigured, TriageMethod, triage_flow
+from flows.triage import NoLlmConfigured, TriageMethod, TriageOptions, triage_flow
 from tasks.llm.endpoint import LlmEndpoint
 from tests.fakes.openai_server import Reply, ScriptedServer, completion
 from tests.flows.test_triage import issue, labelled_history, land
@@ -67,7 +67,9 @@ def test_llm_rows_and_a_heuristic_fallback_then_nothing_asked_twice(
     db = tmp_path / "w.duckdb"
     land(db, OPEN)
     server.script(verdict("bug", 3), verdict("feature", 5), MALFORMED)
-    first = triage_flow(db_path=db, method=TriageMethod.llm, llm=endpoint(server), rank=False)
+    first = triage_flow(
+        db_path=db, method=TriageMethod.llm, options=TriageOptions(llm=endpoint(server)), rank=False
+    )
     assert (first.method, first.triaged, first.open_issues) == ("llm", 3, 3)
     assert first.version.startswith("llm-test-model-") and len(first.version) == 27
     assert (first.llm_calls, first.cache_hits, first.tokens) == (3, 0, 1650)
@@ -92,7 +94,7 @@ def test_llm_rows_and_a_heuristic_fallback_then_nothing_asked_twice(
 
     # auto with an LLM configured is the LLM; the two it answered are not asked again, and the
     # malformed answer comes from the warehouse cache: the server hears nothing new
-    again = triage_flow(db_path=db, llm=endpoint(server), rank=False)
+    again = triage_flow(db_path=db, options=TriageOptions(llm=endpoint(server)), rank=False)
     assert again.method == "llm" and len(server.requests) == 3
     assert (again.llm_calls, again.cache_hits, again.tokens, again.fallbacks) == (1, 1, 0, 1)
     assert len(rows(db, TRIAGE)) == 3
@@ -105,7 +107,7 @@ def test_a_failed_request_falls_back_to_the_classifier_when_labels_train_one(
     land(db, labelled_history())
     land(db, OPEN)
     server.script(verdict("bug", 2), Reply(400, {"error": "context too long"}), MALFORMED)
-    summary = triage_flow(db_path=db, llm=endpoint(server), rank=False)
+    summary = triage_flow(db_path=db, options=TriageOptions(llm=endpoint(server)), rank=False)
     assert (summary.method, summary.triaged, summary.fallbacks) == ("llm", 3, 2)
     assert summary.fallback_reason.startswith("LLM request failed:")
     assert "HTTP 400" in summary.fallback_reason and summary.llm_calls == 2
@@ -121,6 +123,6 @@ def test_without_an_llm_auto_is_offline_and_the_llm_method_fails_clearly(
     land(db, OPEN)
     with pytest.raises(NoLlmConfigured, match="no LLM configured"):
         triage_flow(db_path=db, method=TriageMethod.llm, rank=False)
-    offline = triage_flow(db_path=db, llm=LlmEndpoint(), rank=False)
+    offline = triage_flow(db_path=db, options=TriageOptions(llm=LlmEndpoint()), rank=False)
     assert (offline.method, offline.triaged, offline.llm_calls) == ("heuristic", 3, 0)
     assert rows(db, "SELECT count(*) FROM ledger_llm_calls") == [(0,)]
