@@ -192,6 +192,7 @@ def issues(
     max_issues: Annotated[int, typer.Option(help="Open issues to read at most")] = 50,
 ) -> None:
     """Read a GitHub repository's open issues, triage them, and rebuild the work queue."""
+    from flows.cli.triage import print_llm_usage
     from flows.github_crawl import github_issues_flow
     from flows.triage import TriageOptions, triage_flow
 
@@ -222,4 +223,5 @@ def issues(
         f"{escape(triaged.notice)} · triaged {triaged.triaged} of {triaged.open_issues} open",
         soft_wrap=True,
     )
+    print_llm_usage(triaged)
     console.print(ISSUES_RANKED)
