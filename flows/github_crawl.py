@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from flows.runtime.heartbeats import call_subflow
 from flows.runtime.ledger_hooks import LEDGER_HOOKS
 from flows.score import Ranked, Scoring, build_and_score
-from flows.triage import TriageSummary, triage_flow
+from flows.triage import TriageOptions, TriageSummary, triage_flow
 from settings import FilterSettings, GitHubSettings
 from tasks.github.crawl import (
     GitHubCrawl,
@@ -28,6 +28,7 @@ from tasks.github.crawl import (
 from tasks.github.graphql import GitHubTiming
 from tasks.github.http import GitHubEndpoint
 from tasks.http.rate_limit import ensure_rate_limit
+from tasks.llm.endpoint import LlmEndpoint, LlmPolicy
 
 
 class GitHubSummary(BaseModel):
@@ -66,6 +67,9 @@ class GitHubCrawlParams(BaseModel):
     health: bool = True
     issues: bool = True
     triage: bool = True  # after the issue crawl, triage what changed (flows/triage.py)
+    # the triage's LLM (`llm.*`; None, or no base URL and no key: triaged offline) and gate
+    llm: LlmEndpoint | None = None
+    llm_policy: LlmPolicy | None = None
     limit: int | None = None
     health_max_age_h: float = 24.0
     rank: bool = False  # then build and score the marts (the pipeline builds after its crawls)
@@ -118,7 +122,11 @@ def github_crawl_flow(
         )
     if p.issues and p.triage:
         summary.triage = call_subflow(
-            triage_flow, db_path, rank=False, parent_run_id=str(flow_run.get_id())
+            triage_flow,
+            db_path,
+            rank=False,
+            options=TriageOptions(llm=p.llm, llm_policy=p.llm_policy),
+            parent_run_id=str(flow_run.get_id()),
         )
     if p.rank:
         summary.ranked = build_and_score(db_path, p.scoring, str(flow_run.get_id()))

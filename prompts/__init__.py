@@ -76,6 +76,17 @@ def prompt_names(directory: Path | None = None) -> list[str]:
     return sorted(_registry(Path(directory or PROMPTS_DIR)))
 
 
+def registered(name: str, directory: Path | None = None) -> RegistryEntry:
+    """Prompt `name`'s registry entry (version and sha256) without rendering it: what names a
+    prompt's answers before any is asked (render still checks the template against it)."""
+    folder = Path(directory or PROMPTS_DIR)
+    registry = _registry(folder)
+    if name not in registry:
+        known = ", ".join(sorted(registry)) or "none"
+        raise PromptError(f"no prompt {name!r} in {folder / REGISTRY_FILE}; registered: {known}")
+    return registry[name]
+
+
 def render(name: str, /, *, directory: Path | None = None, **variables: object) -> RenderedPrompt:
     """Render prompt `name` from `directory` (default: this package) with `variables`.
 
@@ -83,11 +94,7 @@ def render(name: str, /, *, directory: Path | None = None, **variables: object) 
     PromptError when it is unknown or a variable is missing.
     """
     folder = Path(directory or PROMPTS_DIR)
-    registry = _registry(folder)
-    entry = registry.get(name)
-    if entry is None:
-        known = ", ".join(sorted(registry)) or "none"
-        raise PromptError(f"no prompt {name!r} in {folder / REGISTRY_FILE}; registered: {known}")
+    entry = registered(name, folder)
     path = folder / f"{name}.j2"
     try:
         data = path.read_bytes()

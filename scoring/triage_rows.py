@@ -1,5 +1,6 @@
 """The `raw_issue_triage` rows of a batch of issues: the heuristic reads every field from the
-text, and a classifier, when one could be trained, replaces the category and its confidence.
+text, a classifier, when one could be trained, replaces the category and its confidence, and
+an LLM's answer (scoring/triage_answer.py) gives every field itself.
 
 Pure, so the triage flow only orders reading, deciding and landing.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from scoring.triage_answer import TriageAnswer
 from scoring.triage_heuristic import triage_heuristic
 
 HEURISTIC_VERSION = "heuristic-1"  # raise when the heuristic's rules change: issues re-triage
@@ -18,6 +20,7 @@ NOT_SOLVABLE = {
     "question": "a question asks for an answer, not a code change",
 }
 
+SCHEMA = {"scope": pl.List(pl.String), "complexity": pl.Int32, "confidence": pl.Float64}
 COLUMNS = ["issue_id", "issue_updated_at", "model_version", "method", "category", "complexity",
            "scope", "breaking_risk", "solvable", "solvable_reason", "confidence"]  # fmt: skip
 
@@ -42,10 +45,41 @@ def triage_rows(
             category, confidence = predictions[index]
             row |= _classified(row, category, confidence, classifier_version or "classifier")
         rows.append(row)
-    schema = {"scope": pl.List(pl.String), "complexity": pl.Int32, "confidence": pl.Float64}
+    return _frame(rows)
+
+
+def llm_triage_rows(
+    issues: pl.DataFrame, answers: dict[str, TriageAnswer], version: str, model: str
+) -> pl.DataFrame:
+    """One row per issue of `issues` (issue_id, updated_at) that has an answer, method
+    `llm:<model>` keyed by `version`. The model's word on solvability stands, except that a
+    category nobody automates is never solvable (as for the classifier)."""
+    rows = []
+    for issue in issues.select("issue_id", "updated_at").iter_rows(named=True):
+        answer = answers.get(issue["issue_id"])
+        if answer is None:
+            continue
+        row = answer.model_dump()
+        solvable, reason = answer.solvable, answer.solvable_reason
+        if answer.category in NOT_SOLVABLE and solvable:
+            solvable, reason = False, f"{NOT_SOLVABLE[answer.category]} (the model: {reason})"
+        row |= {
+            "issue_id": issue["issue_id"],
+            "issue_updated_at": issue["updated_at"],
+            "model_version": version,
+            "method": f"llm:{model}",
+            "solvable": solvable,
+            "solvable_reason": f"llm {model}: {reason}",
+            "confidence": round(float(answer.confidence), 4),
+        }
+        rows.append(row)
+    return _frame(rows)
+
+
+def _frame(rows: list[dict]) -> pl.DataFrame:
     if not rows:
-        return pl.DataFrame(schema={c: schema.get(c, pl.String) for c in COLUMNS})
-    return pl.DataFrame(rows, schema_overrides=schema).select(COLUMNS)
+        return pl.DataFrame(schema={c: SCHEMA.get(c, pl.String) for c in COLUMNS})
+    return pl.DataFrame(rows, schema_overrides=SCHEMA).select(COLUMNS)
 
 
 def _classified(heuristic: dict, category: str, confidence: float, version: str) -> dict:

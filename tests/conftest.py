@@ -31,12 +31,13 @@ from tests.gitrepos import CommitSpec, make_repo  # noqa: E402
 
 @pytest.fixture(autouse=True)
 def isolated_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """No test reads the developer's ~/.config or ./globallm.yaml, or a GLOBALLM_* variable."""
+    """No test reads the developer's ~/.config or ./globallm.yaml, a GLOBALLM_* variable, or
+    an OpenAI key or URL (with one, `triage` and every issue crawl would ask that LLM)."""
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     for name in list(os.environ):
-        if name.startswith("GLOBALLM_"):
+        if name.startswith("GLOBALLM_") or name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
             monkeypatch.delenv(name)
     work = tmp_path / "cwd"
     work.mkdir()

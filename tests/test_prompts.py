@@ -31,41 +31,82 @@ VARIABLES = {
     "file_content": "def area(r):\n    return 3.14 * r * r\n",
     "shortened": False,
 }
+TRIAGE_VARIABLES = {
+    "repository": "acme/geo",
+    "issue_title": "area() uses a rough pi",
+    "issue_labels": ["bug", "good first issue"],
+    "issue_body": "Use math.pi instead of 3.14.",
+    "file_paths": ["README.md", "src/geo.py"],
+}
+PROMPT_VARIABLES = {"llm_patch": VARIABLES, "issue_triage": TRIAGE_VARIABLES}
 
 
 def registry(directory: Path = PROMPTS_DIR) -> list[dict]:
     return json.loads((directory / "registry.json").read_text(encoding="utf-8"))
 
 
+def entry(name: str) -> dict:
+    return next(item for item in registry() if item["name"] == name)
+
+
 def test_every_template_is_registered_with_semver_and_its_sha() -> None:
     entries = registry()
     templates = sorted(path.stem for path in PROMPTS_DIR.glob("*.j2"))
     assert sorted(entry["name"] for entry in entries) == templates == prompt_names()
-    assert "llm_patch" in templates
+    assert {"llm_patch", "issue_triage"} <= set(templates) == set(PROMPT_VARIABLES)
     for entry in entries:
         assert re.fullmatch(r"\d+\.\d+\.\d+", entry["version"])
         data = (PROMPTS_DIR / f"{entry['name']}.j2").read_bytes()
         assert entry["sha256"] == hashlib.sha256(data).hexdigest()
 
 
-def test_every_template_starts_with_a_header_naming_its_variables() -> None:
-    text = (PROMPTS_DIR / "llm_patch.j2").read_text(encoding="utf-8")
+@pytest.mark.parametrize("name", sorted(PROMPT_VARIABLES))
+def test_every_template_starts_with_a_header_naming_its_variables(name: str) -> None:
+    text = (PROMPTS_DIR / f"{name}.j2").read_text(encoding="utf-8")
     header = text[: text.index("#}")]
     assert text.startswith("{#")
-    for variable in VARIABLES:
+    for variable in PROMPT_VARIABLES[name]:
         assert variable in header
+
+
+@pytest.mark.parametrize("name", sorted(PROMPT_VARIABLES))
+def test_every_variable_is_required(name: str) -> None:
+    for missing in PROMPT_VARIABLES[name]:
+        partial = {k: v for k, v in PROMPT_VARIABLES[name].items() if k != missing}
+        with pytest.raises(PromptError, match=missing):
+            render(name, **partial)
 
 
 def test_render_llm_patch() -> None:
     prompt = render("llm_patch", **VARIABLES)
     assert isinstance(prompt, RenderedPrompt)
-    assert (prompt.name, prompt.version) == ("llm_patch", registry()[0]["version"])
-    assert prompt.sha256 == registry()[0]["sha256"]
+    assert (prompt.name, prompt.version) == ("llm_patch", entry("llm_patch")["version"])
+    assert prompt.sha256 == entry("llm_patch")["sha256"]
     assert "area() uses a rough pi" in prompt.text
     assert "    return 3.14 * r * r\n" in prompt.text
     assert '"path": "src/geo.py"' in prompt.text
     assert "JSON" in prompt.text  # json_object response format requires the word in the prompt
     assert "{#" not in prompt.text and "issue_title" not in prompt.text  # the header is dropped
+
+
+def test_render_issue_triage() -> None:
+    prompt = render("issue_triage", **TRIAGE_VARIABLES)
+    assert (prompt.version, prompt.sha256) == ("1.0.0", entry("issue_triage")["sha256"])
+    assert "repository acme/geo" in prompt.text and "area() uses a rough pi" in prompt.text
+    assert "Labels: bug, good first issue" in prompt.text
+    assert "Use math.pi instead of 3.14." in prompt.text
+    assert "- README.md\n- src/geo.py\n" in prompt.text  # one path a line
+    for category in ("security", "bug", "feature", "docs", "question", "chore", "other"):
+        assert f'"{category}"' in prompt.text
+    assert "JSON" in prompt.text and '"solvable_reason"' in prompt.text
+    assert "{#" not in prompt.text and "file_paths" not in prompt.text
+
+
+def test_issue_triage_without_labels_body_or_checkout_says_so() -> None:
+    bare = TRIAGE_VARIABLES | {"issue_labels": [], "issue_body": "", "file_paths": []}
+    text = render("issue_triage", **bare).text
+    assert "Labels: (none)" in text and "(no description)" in text
+    assert "repository's files" not in text
 
 
 def test_a_missing_variable_raises() -> None:
@@ -107,10 +148,11 @@ def test_a_bumped_registry_entry_accepts_the_edit(tmp_path: Path) -> None:
     template = folder / "llm_patch.j2"
     template.write_text(template.read_text(encoding="utf-8") + "Be brief.\n", encoding="utf-8")
     entries = registry(folder)
-    entries[0] |= {"version": "1.1.0", "sha256": hashlib.sha256(template.read_bytes()).hexdigest()}
+    assert entries[0]["name"] == "llm_patch"
+    entries[0] |= {"version": "1.2.0", "sha256": hashlib.sha256(template.read_bytes()).hexdigest()}
     (folder / "registry.json").write_text(json.dumps(entries), encoding="utf-8")
     prompt = render("llm_patch", directory=folder, **VARIABLES)
-    assert prompt.version == "1.1.0" and prompt.text.endswith("Be brief.\n")
+    assert prompt.version == "1.2.0" and prompt.text.endswith("Be brief.\n")
 
 
 def test_a_registry_version_that_is_not_semver_is_refused(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from flows.cli.common import RANKED, build_failures_as_messages, fail, scoring_of, settings_for
 from flows.cli.output import console
@@ -191,8 +192,9 @@ def issues(
     max_issues: Annotated[int, typer.Option(help="Open issues to read at most")] = 50,
 ) -> None:
     """Read a GitHub repository's open issues, triage them, and rebuild the work queue."""
+    from flows.cli.triage import print_llm_usage
     from flows.github_crawl import github_issues_flow
-    from flows.triage import triage_flow
+    from flows.triage import TriageOptions, triage_flow
 
     if repo.count("/") != 1 or not all(repo.split("/")):
         raise fail(f"--repo must be OWNER/NAME, not {repo!r}", 2)
@@ -210,6 +212,16 @@ def issues(
     if summary.failed:
         raise typer.Exit(1)
     with build_failures_as_messages():  # the marts rebuilt, so `prioritize --issues` shows them
-        triaged = triage_flow(db_path=settings.db, repo=repo, scoring=scoring_of(settings))
-    console.print(f"{triaged.notice} · triaged {triaged.triaged} of {triaged.open_issues} open")
+        triaged = triage_flow(
+            db_path=settings.db,
+            repo=repo,
+            scoring=scoring_of(settings),
+            # auto: the LLM when one is configured, else offline
+            options=TriageOptions(llm=settings.llm.endpoint(), llm_policy=settings.llm.policy()),
+        )
+    console.print(
+        f"{escape(triaged.notice)} · triaged {triaged.triaged} of {triaged.open_issues} open",
+        soft_wrap=True,
+    )
+    print_llm_usage(triaged)
     console.print(ISSUES_RANKED)

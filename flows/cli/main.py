@@ -153,6 +153,8 @@ def run(
             min_dependents=settings.filter.min_dependents,
             max_issues=settings.github.max_issues,
             requests_per_second=settings.github.requests_per_second,
+            llm=settings.llm.endpoint(),  # the issue crawl's triage asks it when configured
+            llm_policy=settings.llm.policy(),
         )
     local = settings.crawl.model_copy(
         update={"include_environment": environment and settings.crawl.include_environment}

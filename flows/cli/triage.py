@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import duckdb
 import typer
+from rich.markup import escape
 
 from flows.cli.common import RANKED, build_failures_as_messages, fail, scoring_of, settings_for
 from flows.cli.output import console
 from warehouse.io import store
 from warehouse.readers import queries
+
+if TYPE_CHECKING:
+    from flows.triage import TriageSummary
 
 NO_ISSUES = "no GitHub issues in {db}: `globallm issues --repo OWNER/NAME` or `globallm discover`"
 
@@ -22,8 +26,10 @@ def triage(
     method: Annotated[
         str,
         typer.Option(
-            help="auto: the classifier trained on the warehouse's labelled issues when there "
-            "are enough, else the heuristic; classifier: fail without enough labels",
+            help="auto: the configured LLM (llm.base_url or an API key), else the classifier "
+            "trained on the warehouse's labelled issues when there are enough, else the "
+            "heuristic; llm: fail without an LLM; classifier: fail without enough labels "
+            "(issues the LLM answers badly are triaged offline)",
             case_sensitive=False,
         ),
     ] = "auto",
@@ -32,8 +38,9 @@ def triage(
     ] = True,
 ) -> None:
     """Triage the open issues not yet triaged as they are now, then rank them."""
-    from flows.triage import TriageMethod, triage_flow
+    from flows.triage import NO_LLM, NoLlmConfigured, TriageMethod, TriageOptions, triage_flow
     from scoring.issue_classifier import NotEnoughLabels
+    from tasks.llm.triage import llm_configured
 
     try:
         chosen = TriageMethod(method.lower())
@@ -41,6 +48,9 @@ def triage(
         choices = ", ".join(m.value for m in TriageMethod)
         raise fail(f"--method must be one of {choices}", 2) from None
     settings = settings_for(ctx)
+    llm = settings.llm.endpoint()
+    if chosen == TriageMethod.llm and not llm_configured(llm):
+        raise fail(NO_LLM)  # said before a flow run starts
     if not _has_issues(settings.db):
         raise fail(NO_ISSUES.format(db=settings.db))
     try:
@@ -52,16 +62,30 @@ def triage(
                 method=chosen,
                 rank=rank,
                 scoring=scoring_of(settings),
+                options=TriageOptions(llm=llm, llm_policy=settings.llm.policy()),
             )
     except NotEnoughLabels as error:
         raise fail(f"no classifier: {error}") from None
-    console.print(summary.notice)
+    except NoLlmConfigured as error:
+        raise fail(str(error)) from None
+    console.print(escape(summary.notice), soft_wrap=True)
+    print_llm_usage(summary)
     console.print(
         f"triaged {summary.triaged} of {summary.open_issues} open issues ({summary.method}; "
         f"the others are triaged as they are)"
     )
     if rank:
         console.print(RANKED)
+
+
+def print_llm_usage(summary: TriageSummary) -> None:
+    """The LLM's requests, cache hits, tokens and cost (the notice says what fell back)."""
+    if summary.llm_calls:
+        cached = f" ({summary.cache_hits} answered from the cache)" if summary.cache_hits else ""
+        console.print(
+            f"LLM: {summary.llm_calls} request(s){cached}, {summary.tokens:,} tokens, "
+            f"cost {summary.cost:.4f}"
+        )
 
 
 def _has_issues(db) -> bool:

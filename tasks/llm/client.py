@@ -173,9 +173,12 @@ def complete(
     *,
     cache: LlmCache | None = None,
     pacer: LlmPacer | None = None,
+    system: str = SYSTEM_MESSAGE,
 ) -> LlmAnswer:
     """Ask the model the gated prompt; the answer text and its ledger row. The cache answers
     first (no tokens, no cost, `cache_hit`), then the pacer gives the request its turn.
+    `system` is the system message (default: the code-changing one of `fix`); the cache key
+    names the prompt, so two prompts never share an answer.
     Raises LlmError when no answer comes; TypeError for a prompt that skipped the gate."""
     if not isinstance(prompt, GatedPrompt):
         raise TypeError("complete() sends only a GatedPrompt (tasks.llm.gate.prepare)")
@@ -214,7 +217,7 @@ def complete(
     payload = {
         "model": config.model,
         "messages": [
-            {"role": "system", "content": SYSTEM_MESSAGE},
+            {"role": "system", "content": system},
             {"role": "user", "content": prompt.text},
         ],
         "temperature": config.temperature,

@@ -11,7 +11,7 @@ file, redacts every secret in the whole text (tasks/llm/redaction.py) and holds 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +24,16 @@ from tasks.llm.endpoint import LlmPolicy
 from tasks.llm.optout import OptedOut
 from tasks.llm.redaction import Redaction
 
-__all__ = ["GatedPrompt", "OptedOut", "PromptTooLarge", "SourceText", "Unreadable", "admit"]
+__all__ = [
+    "GatedPrompt",
+    "OptedOut",
+    "PromptTooLarge",
+    "SourceText",
+    "Unreadable",
+    "admit",
+    "admit_paths",
+    "shorten_text",
+]
 
 _SEAL = object()
 _MIN_TEXT_CHARS = 2_000  # a free-text variable (an issue body) is never cut below this
@@ -63,6 +72,23 @@ def admit(repo_root: Path, rel: str, policy: LlmPolicy, wanted: Collection[str] 
     return SourceText(path=rel, text=shown, cut=cut, original=text, wanted=names)
 
 
+def admit_paths(repo_root: Path, paths: Iterable[str], policy: LlmPolicy, limit: int) -> list[str]:
+    """At most `limit` of a repository's file paths a prompt may name (no content is read):
+    those the configuration or a `.globallm-no-llm` file opts out are left out, shallow
+    paths first (they say most about the layout), then alphabetically."""
+    ordered = sorted(paths, key=lambda rel: (rel.count("/"), rel))
+    shown: list[str] = []
+    for rel in ordered:
+        if len(shown) >= limit:
+            break
+        try:
+            optout.check_path(repo_root, rel, policy.exclude)
+        except OptedOut:
+            continue
+        shown.append(rel)
+    return shown
+
+
 class GateReport(BaseModel):
     """What the gate did to one request, for the ledger: counts and cuts, never a value."""
 
@@ -94,7 +120,8 @@ class GatedPrompt:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
 
-def _shorten_text(value: str, limit: int) -> str:
+def shorten_text(value: str, limit: int) -> str:
+    """`value` cut to `limit` characters, ending with a note of how many were left out."""
     if len(value) <= limit:
         return value
     note = f"\n[{OMITTED_MARKER} {len(value) - limit} characters omitted]"
@@ -170,7 +197,7 @@ def _shrink(
     for key in longest:
         value = str(texts[key])
         limit = max(len(value) - excess - margin, _MIN_TEXT_CHARS)
-        cut_texts[key] = _shorten_text(value, limit)
+        cut_texts[key] = shorten_text(value, limit)
         excess -= len(value) - len(str(cut_texts[key]))
         if excess <= 0:
             break

@@ -1,5 +1,6 @@
-"""Prefect tasks for triage's warehouse side: the issues to triage and the labelled ones (read
-through warehouse/readers/triage_queries.py), and the verdicts landed in `raw_issue_triage`."""
+"""Prefect tasks for triage's warehouse side: the issues to triage, the labelled ones and the
+local checkouts of their repositories (read through warehouse/readers/triage_queries.py), and
+the verdicts landed in `raw_issue_triage`."""
 
 from __future__ import annotations
 
@@ -28,6 +29,14 @@ def read_untriaged(
 def read_labelled(db_path: Path) -> pl.DataFrame:
     with store.connect(db_path) as con:
         return triage_queries.labelled(con)
+
+
+@task(name="read-issue-checkouts", cache_policy=NO_CACHE)
+def read_checkouts(db_path: Path) -> dict[str, Path]:
+    """Local checkouts still on disk, by the GitHub repository (owner/name) they clone."""
+    with store.connect(db_path) as con:
+        found = triage_queries.checkouts(con)
+    return {repo: Path(path) for repo, path in found.items() if Path(path).is_dir()}
 
 
 @task(name="land-issue-triage", cache_policy=NO_CACHE)

@@ -1,5 +1,6 @@
-"""SQL of triage: the open issues a triage method has not read in their current version, and
-the labelled issues an offline classifier learns from.
+"""SQL of triage: the open issues a triage method has not read in their current version, the
+labelled issues an offline classifier learns from, and the local checkouts of the issues'
+GitHub repositories (whose file paths an LLM's triage prompt may name).
 
 Both read the raw landing tables, so triage works right after a crawl, before any dbt build.
 """
@@ -39,6 +40,18 @@ SELECT count(*) FROM raw_github_issues
 WHERE lower(state) = 'open' AND ($repo IS NULL OR lower(repo_full_name) = lower($repo))
 """
 
+# A local checkout of a GitHub repository: its remote names github.com/OWNER/NAME.
+CHECKOUTS_SQL = r"""
+SELECT repo, path FROM (
+    SELECT lower(regexp_extract(remote_url, 'github\.com[:/]+([^/]+/[^/]+?)(?:\.git)?/*$', 1))
+               AS repo,
+           path, crawled_at, repo_id
+    FROM raw_local_repos
+)
+WHERE repo <> ''
+ORDER BY crawled_at DESC, repo_id
+"""
+
 
 def untriaged(
     con: duckdb.DuckDBPyConnection, version: str, repo: str | None, limit: int | None
@@ -57,3 +70,12 @@ def labelled(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 def open_issues(con: duckdb.DuckDBPyConnection, repo: str | None) -> int:
     """How many open issues (of `repo`, or all) the warehouse holds."""
     return con.execute(OPEN_COUNT_SQL, {"repo": repo}).fetchone()[0]
+
+
+def checkouts(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Local checkout paths by the GitHub repository (owner/name, lowercased) their remote
+    names; the most recently crawled one where several clone the same repository."""
+    found: dict[str, str] = {}
+    for repo, path in con.execute(CHECKOUTS_SQL).fetchall():
+        found.setdefault(repo, path)
+    return found

@@ -8,7 +8,9 @@ import json
 from typer.testing import CliRunner
 
 from flows.cli.main import app
+from tests.fakes.openai_server import ScriptedServer
 from tests.flows.test_triage import issue, land
+from tests.flows.test_triage_llm import MALFORMED, OPEN, verdict
 
 runner = CliRunner()
 
@@ -50,3 +52,34 @@ def test_triage_without_issues_says_which_command_fills_them(tmp_path):
     assert bad.exit_code == 2 and "--method must be one of" in bad.output
     queue = runner.invoke(app, ["--db", str(tmp_path / "none.duckdb"), "prioritize", "--issues"])
     assert queue.exit_code == 1 and "Traceback" not in queue.output
+
+
+def test_triage_by_llm_prints_its_requests_and_what_fell_back(
+    prefect_server, tmp_path, monkeypatch
+):
+    db = tmp_path / "w.duckdb"
+    land(db, OPEN)
+    with ScriptedServer() as server:
+        monkeypatch.setenv("GLOBALLM_LLM_BASE_URL", server.base_url)  # a local model: no key
+        monkeypatch.setenv("GLOBALLM_LLM__MODEL", "local-model")
+        monkeypatch.setenv("GLOBALLM_LLM__MAX_RETRIES", "0")
+        monkeypatch.setenv("GLOBALLM_LLM__REQUESTS_PER_MINUTE", "6000")
+        server.script(verdict("bug", 3), verdict("feature", 5), MALFORMED)
+        ran = runner.invoke(app, ["--db", str(db), "triage", "--method", "LLM", "--no-rank"])
+        assert ran.exit_code == 0, ran.output
+        assert "LLM triage by local-model" in ran.output
+        assert "LLM: 3 request(s), 1,650 tokens" in ran.output
+        assert "1 issue(s) fell back to the heuristic: malformed LLM answer" in ran.output
+        assert "triaged 3 of 3 open issues (llm;" in ran.output
+        again = runner.invoke(app, ["--db", str(db), "triage", "--no-rank"])  # auto: the LLM
+        assert again.exit_code == 0, again.output
+        assert "(1 answered from the cache)" in again.output and len(server.requests) == 3
+
+
+def test_the_llm_method_without_an_llm_is_one_line(tmp_path):
+    db = tmp_path / "w.duckdb"
+    land(db, [issue(1, "Crash on start", "Traceback", [])])
+    ran = runner.invoke(app, ["--db", str(db), "triage", "--method", "llm"])
+    assert ran.exit_code == 1 and "Traceback" not in ran.output
+    assert ran.output.strip().startswith("no LLM configured: set llm.base_url")
+    assert len(ran.output.strip().splitlines()) == 1
