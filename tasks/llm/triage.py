@@ -57,11 +57,6 @@ class LlmTriage(BaseModel):
     problems: dict[str, str]  # issue_id -> why no usable answer came (it falls back)
 
 
-def llm_configured(endpoint: LlmEndpoint | None) -> bool:
-    """Whether an LLM is configured: a base URL or an API key (read here, never passed on)."""
-    return LlmConfig.for_endpoint(endpoint) is not None
-
-
 def llm_version(endpoint: LlmEndpoint | None) -> str:
     """The triage version of the endpoint's model and the prompt's registered sha: an issue
     unchanged since it was triaged by this version is not asked again."""
