@@ -40,7 +40,7 @@ def triage(
     """Triage the open issues not yet triaged as they are now, then rank them."""
     from flows.triage import NO_LLM, NoLlmConfigured, TriageMethod, TriageOptions, triage_flow
     from scoring.issue_classifier import NotEnoughLabels
-    from tasks.llm.triage import llm_configured
+    from tasks.llm.client import llm_configured
 
     try:
         chosen = TriageMethod(method.lower())

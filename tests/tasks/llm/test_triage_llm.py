@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from prompts import registered
+from tasks.llm.client import llm_configured
 from tasks.llm.endpoint import LlmEndpoint, LlmPolicy
 from tasks.llm.gate import admit_paths
 from tasks.llm.triage import (
     SYSTEM_MESSAGE,
     IssueForTriage,
-    llm_configured,
     llm_version,
     triage_with_llm,
 )
