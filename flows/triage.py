@@ -31,9 +31,9 @@ from scoring.issue_classifier import (
     train_classifier,
 )
 from scoring.triage_rows import HEURISTIC_VERSION, llm_triage_rows, triage_rows
+from tasks.llm.client import llm_configured
 from tasks.llm.endpoint import LlmEndpoint, LlmPolicy
 from tasks.llm.pacing import ensure_llm_limits
-from tasks.llm.client import llm_configured
 from tasks.llm.triage import issues_for_triage, llm_version, triage_with_llm
 from tasks.progress import progress_steps
 from tasks.store.ledger import purge_llm_texts, record_llm_calls
