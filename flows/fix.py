@@ -37,6 +37,7 @@ class FixSummary(BaseModel):
     tokens: int = 0
     cost: float = 0.0
     secrets_redacted: int = 0
+    budget_stop: str | None = None  # the token budget stopped the asking: nothing was applied
 
 
 @flow(name="fix", **LEDGER_HOOKS)
@@ -116,4 +117,5 @@ def fix_flow(
         tokens=sum((call.tokens_in or 0) + (call.tokens_out or 0) for call in proposal.calls),
         cost=sum(call.cost for call in proposal.calls),
         secrets_redacted=sum(call.secrets_redacted for call in proposal.calls),
+        budget_stop=proposal.budget_stop,
     )

@@ -13,6 +13,7 @@ an event in the ledger with the reason and the loop goes on.
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from flows.campaign_repository import CampaignPolicy
 from flows.fix import fix_flow
 from flows.runtime.heartbeats import call_subflow
 from flows.runtime.ledger_hooks import LEDGER_HOOKS
+from scoring.budget import BudgetLimits, Spend, refusal
 from tasks.llm.client import llm_configured
 from tasks.llm.endpoint import LlmEndpoint, LlmPolicy
 from tasks.llm.fix import IssueSpec
@@ -36,6 +38,7 @@ from tasks.store.solve import (
     SolveQuery,
     read_candidates,
     read_never,
+    read_spend,
     record_issue_event,
 )
 
@@ -93,9 +96,11 @@ def solve_flow(
     policy: CampaignPolicy | None = None,
     llm: LlmEndpoint | None = None,
     llm_policy: LlmPolicy | None = None,
+    budgets: BudgetLimits | None = None,
     parent_run_id: str | None = None,
 ) -> SolveSummary:
-    """Try the top `params.top` issues the queue allows now; each outcome is in the ledger."""
+    """Try the top `params.top` issues the queue allows now, within `budgets` (this week's
+    spend read from the ledger, then counted as the run goes); each outcome is in the ledger."""
     run_id = str(flow_run.get_id())
     params, policy = params or SolveParams(), policy or CampaignPolicy()
     query = SolveQuery(top=params.top, language=params.language, repo=params.repo)
@@ -109,7 +114,8 @@ def solve_flow(
     by_repo: dict[str, list[SolveIssue]] = defaultdict(list)
     for issue in issues:
         by_repo[issue.repo].append(issue)
-    context = _Context(db_path, run_id, params, policy, llm, llm_policy)
+    budget = _Budget(budgets or BudgetLimits(), read_spend(db_path))
+    context = _Context(db_path, run_id, params, policy, llm, llm_policy, budget)
     waiting, running = list(by_repo.values()), set()  # repositories in rank order
     outcomes: list[IssueOutcome] = []
     with progress_steps(f"Solving {len(issues)} issues", len(issues)) as advance:
@@ -135,9 +141,10 @@ class _Context:
         policy: CampaignPolicy,
         llm: LlmEndpoint | None,
         llm_policy: LlmPolicy | None,
+        budget: _Budget,
     ) -> None:
         self.db_path, self.run_id, self.params, self.policy = db_path, run_id, params, policy
-        self.llm, self.llm_policy = llm, llm_policy
+        self.llm, self.llm_policy, self.budget = llm, llm_policy, budget
         self.lock = threading.Lock()
         self.advance = None
 
@@ -145,6 +152,38 @@ class _Context:
         with self.lock:
             if self.advance is not None:
                 self.advance(label)
+
+
+class _Budget:
+    """The week's spend as the run goes, shared by the repositories working in parallel: an
+    issue is started only when every budget allows it, and counts at once."""
+
+    def __init__(self, limits: BudgetLimits, spend: Spend) -> None:
+        self.limits, self.spend, self.lock = limits, spend, threading.Lock()
+
+    def start(self, issue: SolveIssue) -> str | None:
+        """Why the issue may not start, or None (then it is counted as started)."""
+        with self.lock:
+            why = refusal(self.limits, self.spend, issue.repo, issue.language, starting_issue=True)
+            if why is None:
+                self.spend = self.spend.add(issue.repo, issue.language, issues=1)
+            return why
+
+    def tokens_left(self, repo: str) -> int | None:
+        """The tokens the issue's LLM calls may still use (week and repository); None: no
+        token limit."""
+        with self.lock:
+            lefts = []
+            if self.limits.tokens_per_week:
+                lefts.append(self.limits.tokens_per_week - self.spend.week_tokens)
+            if self.limits.tokens_per_repo:
+                used = self.spend.repo_tokens.get(repo, 0)
+                lefts.append(self.limits.tokens_per_repo - used)
+            return max(min(lefts), 0) if lefts else None
+
+    def spent(self, issue: SolveIssue, tokens: int, seconds: float) -> None:
+        with self.lock:
+            self.spend = self.spend.add(issue.repo, issue.language, tokens=tokens, seconds=seconds)
 
 
 @task(name="solve-repository", cache_policy=NO_CACHE)
@@ -161,6 +200,9 @@ def _attempt(context: _Context, issue: SolveIssue) -> IssueOutcome:
     """One issue through checkout -> files -> the fix subflow; never raises for the issue's
     own trouble, so the other issues go on."""
     db_path, run_id = context.db_path, context.run_id
+    over = context.budget.start(issue)
+    if over:
+        return _skip(db_path, run_id, issue, over)
     try:
         path = checkout(
             issue.repo,
@@ -181,6 +223,7 @@ def _attempt(context: _Context, issue: SolveIssue) -> IssueOutcome:
         repo=issue.repo,
         language=issue.language,
     )
+    began = time.monotonic()
     try:
         summary = call_subflow(
             fix_flow,
@@ -193,10 +236,16 @@ def _attempt(context: _Context, issue: SolveIssue) -> IssueOutcome:
             llm=context.llm,
             llm_policy=context.llm_policy,
             risk=issue.risk,
+            tokens_left=context.budget.tokens_left(issue.repo),
             parent_run_id=run_id,
         )
     except Exception as error:  # one issue that breaks never stops the others
         return _fail(db_path, run_id, issue, f"fix failed: {type(error).__name__}: {error}")
+    finally:
+        context.budget.spent(issue, 0, time.monotonic() - began)
+    context.budget.spent(issue, summary.tokens, 0.0)
+    if summary.budget_stop:
+        record_issue_event(db_path, run_id, issue.url, "SKIPPED", summary.budget_stop)
     if issue.decision == "auto-merge+notify" and summary.states.get("MERGED"):
         detail = f"merged without review (risk {issue.risk}): {issue.repo} #{issue.number}"
         record_issue_event(db_path, run_id, issue.url, "NOTIFY", detail)
@@ -205,8 +254,10 @@ def _attempt(context: _Context, issue: SolveIssue) -> IssueOutcome:
         repo=issue.repo,
         rank=issue.rank,
         decision=issue.decision,
-        status="ATTEMPTED",
-        reason="; ".join(f"{k}: {v}" for k, v in summary.problems.items()) or None,
+        status="SKIPPED" if summary.budget_stop else "ATTEMPTED",
+        reason=summary.budget_stop
+        or "; ".join(f"{k}: {v}" for k, v in summary.problems.items())
+        or None,
         fix_run_id=summary.run_id,
         states=summary.states,
         tokens=summary.tokens,

@@ -64,6 +64,7 @@ def run_solve(settings, params, *, dry_run: bool = False, provider: str = "local
     from prefect.task_runners import ThreadPoolTaskRunner
 
     from flows.campaign_repository import CampaignPolicy
+    from flows.cli.budget import budget_limits
     from flows.solve import solve_flow
     from tasks.campaign.sandbox import Limits
     from warehouse.io import store
@@ -90,6 +91,7 @@ def run_solve(settings, params, *, dry_run: bool = False, provider: str = "local
         policy=policy,
         llm=settings.llm.endpoint(),
         llm_policy=settings.llm.policy(),
+        budgets=budget_limits(settings),
     )
 
 

@@ -18,6 +18,7 @@ from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, SecretStr
 
 from fixers.llm_patch import MalformedAnswer, parse_edits
+from scoring.budget import estimate_tokens
 from tasks.llm.client import LlmCall, LlmConfig, LlmEndpoint, LlmError, complete
 from tasks.llm.context import wanted_names
 from tasks.llm.endpoint import LlmPolicy
@@ -35,12 +36,6 @@ class IssueSpec(BaseModel):
     body: str = ""
     repo: str | None = None  # OWNER/NAME: what budgets and LLM calls are counted against
     language: str | None = None
-
-
-def estimated_tokens(prompt_chars: int, answer_tokens: int) -> int:
-    """What a request may cost before it is sent: about four characters a prompt token, plus
-    the longest answer it asks for."""
-    return -(-prompt_chars // 4) + answer_tokens
 
 
 class EditsProposal(BaseModel):
@@ -105,7 +100,7 @@ def propose_edits(
                 shortened=source.cut is not None,
             )
             if tokens_left is not None:
-                need = estimated_tokens(len(prompt.text), config.max_answer_tokens)
+                need = estimate_tokens(len(prompt.text), config.max_answer_tokens)
                 if spent + need > tokens_left:
                     budget_stop = (
                         f"budget: this request needs about {need:,} tokens and "

@@ -20,6 +20,7 @@ from flows.campaign_repository import CampaignPolicy
 from flows.pipeline import PipelineParams, pipeline_flow
 from flows.score import Scoring, build_and_score
 from flows.solve import SolveParams, solve_flow
+from scoring.budget import BudgetLimits
 from settings import CrawlSettings
 from tasks.llm.endpoint import LlmEndpoint
 from tests.campaign_repos import make_campaign_repo, remote_file
@@ -77,13 +78,13 @@ BETA = issue("acme/beta", 2, "core should use fetch", "Store.load in app/core.py
 GAMMA = issue("acme/gamma", 3, "token leak in client", "app/client.py logs it", ["security"])
 
 
-def edits(path: str, search: str, replace: str, confidence: float = 0.9) -> Reply:
+def edits(path: str, search: str, replace: str, tokens_in: int = 1200) -> Reply:
     answer = {
         "edits": [{"path": path, "search": search, "replace": replace}],
         "summary": f"use fetch in {path}",
-        "confidence": confidence,
+        "confidence": 0.9,
     }
-    return Reply(body=completion(json.dumps(answer)))
+    return Reply(body=completion(json.dumps(answer), tokens_in=tokens_in))
 
 
 @pytest.fixture
@@ -125,19 +126,21 @@ def server(monkeypatch: pytest.MonkeyPatch):
         yield scripted
 
 
-def solve(db: Path, root: Path, llm: LlmEndpoint | None, top: int = 3):
+def solve(
+    db: Path, root: Path, llm: LlmEndpoint | None, top: int = 3, budgets: BudgetLimits | None = None
+):
     params = SolveParams(
         top=top,
         clone_url_template=f"{root}/remotes/{{name}}.git",
         checkouts_dir=root / "checkouts",
         runs_dir=root / "runs",
     )
-    return solve_flow(db_path=db, params=params, policy=POLICY, llm=llm)
+    return solve_flow(db_path=db, params=params, policy=POLICY, llm=llm, budgets=budgets)
 
 
-def rows(db: Path, sql: str) -> list[tuple]:
+def rows(db: Path, sql: str, params: list | None = None) -> list[tuple]:
     with store.connect(db, read_only=True) as con:
-        return con.execute(sql).fetchall()
+        return con.execute(sql, params).fetchall()
 
 
 def test_the_queue_decides_what_automation_may_do(queue):
@@ -196,3 +199,36 @@ def test_without_an_llm_every_issue_is_skipped_with_the_reason(prefect_server, q
     assert sorted(e[0] for e in events) == [ALPHA["url"], BETA["url"]]
     assert {e[1] for e in events} == {"SKIPPED"} and "no LLM configured" in events[0][2]
     assert not (root / "checkouts").exists()  # nothing cloned for nothing
+
+
+def test_a_spent_token_budget_stops_the_next_issue_and_it_is_tried_again_later(
+    prefect_server, queue, server
+):
+    db, root = queue
+    llm = LlmEndpoint(
+        base_url=server.base_url,
+        model="test-model",
+        requests_per_minute=6000,
+        max_answer_tokens=100,
+    )
+    server.script(  # beta's answer uses 5,300 of the week's 5,500 tokens
+        edits("app/core.py", "legacy_fetch(url)  # keep", "legacy_fetch(url)  # kept", 5000),
+    )
+    summary = solve(db, root, llm, budgets=BudgetLimits(tokens_per_week=5_500))
+    beta, alpha = summary.outcomes
+    assert beta.states == {"OPEN": 1} and beta.tokens == 5_300
+    assert alpha.status == "SKIPPED" and alpha.reason.startswith("budget: this request needs")
+    assert "200 are left" in alpha.reason and len(server.requests) == 1  # never asked
+    sql = "SELECT DISTINCT status FROM ledger_plan_items WHERE source = ?"
+    assert rows(db, sql, [ALPHA["url"]]) == [("SKIPPED",)]  # nothing half-applied
+    assert remote_file(root / "work" / "alpha", "main", "app/client.py").count("legacy_fetch")
+
+    spent = solve(db, root, llm, budgets=BudgetLimits(tokens_per_week=5_000))
+    assert [o.status for o in spent.outcomes] == ["SKIPPED"]  # alpha again, beta is held
+    assert spent.outcomes[0].reason.startswith("budget: 5,300 of 5,000 LLM tokens are used")
+    events = rows(db, "SELECT detail FROM ledger_events WHERE subject_kind = 'issue'")
+    assert len(events) == 2 and all(d.startswith("budget: ") for (d,) in events)
+
+    server.script(edits("app/client.py", "acme_http.legacy_fetch(url)", "acme_http.fetch(url)"))
+    later = solve(db, root, llm)  # a new budget (no limit here): the stopped issue is tried
+    assert [(o.repo, o.states) for o in later.outcomes] == [("acme/alpha", {"MERGED": 1})]

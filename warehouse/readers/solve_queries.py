@@ -3,9 +3,9 @@ repository's code already is.
 
 An issue is a candidate while its decision allows automation (not "never"), no change for it
 is open, waiting or merged, and no finished attempt has read it as it is now (a fix run that
-completed after the issue's last update, dry runs aside). So a second `solve` after a crash
-or Ctrl-C picks up exactly the issues whose attempt never finished, and an issue that was
-answered once is tried again only when somebody updates it.
+completed after the issue's last update; dry runs and attempts a budget stopped aside). So a
+second `solve` after a crash or Ctrl-C picks up exactly the issues whose attempt never
+finished, and an issue that was answered once is tried again only when somebody updates it.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ finished AS (
     FROM ledger_runs
     WHERE kind = 'fix' AND status = 'COMPLETED'
       AND NOT coalesce(TRY_CAST(json_extract(config, '$.policy.dry_run') AS BOOLEAN), false)
+      AND json_extract_string(summary, '$.budget_stop') IS NULL
     GROUP BY 1
 )
 SELECT q.rank, q.url, q.repo, q.repo_id, q.number, q.title,
