@@ -45,6 +45,27 @@ def issue_detail(row: dict) -> None:
     if row["age_days"] is not None:
         notes.append(f"open {row['age_days']:,} days")
     st.caption(" · ".join(notes))
+    issue_work(row["url"])
+
+
+def issue_work(url: str) -> None:
+    """The changes proposed for the issue (with their pull request or branch), and what the
+    solve loop last said of it (skipped and why, merged and notified)."""
+    changes = app_cache.read(issue_queries.issue_changes, url)
+    if changes.is_empty():
+        st.caption("No change proposed for this issue yet (`globallm solve`).")
+    for change in changes.iter_rows(named=True):
+        pr_url = change["pr_url"]
+        where = f"[pull request]({pr_url})" if pr_url else f"branch `{change['branch']}`"
+        reasons = "; ".join(change["gate_reasons"] or [])
+        st.markdown(
+            f"**Change {change['state']}** by {change['generated_by'] or 'globallm'}: {where}"
+            + (f" — {reasons}" if reasons and change["state"] != "MERGED" else "")
+        )
+    events = app_cache.read(issue_queries.issue_events, url)
+    for event in events.iter_rows(named=True):
+        at = f"{event['occurred_at']:%Y-%m-%d %H:%M}"
+        st.caption(f"solve: {event['state']} · {event['detail'] or ''} · {at}")
 
 
 st.title("Issues")

@@ -71,6 +71,7 @@ def test_a_selected_issue_shows_its_triage(app_warehouse, monkeypatch):
     assert "https://github.com/acme/core/issues/2" in text
     assert "Solvable by an automated patch" in text or "Not for a patch" in text
     assert f"decision {rows['decision'].iloc[index]}" in captions(at)
+    assert "No change proposed for this issue yet" in captions(at)
 
 
 def test_a_warehouse_without_the_work_queue_says_how_to_fill_it(tmp_path, monkeypatch):

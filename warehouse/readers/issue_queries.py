@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import duckdb
 import polars as pl
 
+from warehouse.readers.queries import existing_tables
+
 ISSUE_PAGE_COLUMNS = (
     "rank, repo, number, title, category, priority, urgency, solvability, health, impact,"
     " complexity, risk, decision, triage_method, triage_confidence, solvable, solvable_reason,"
@@ -80,3 +82,36 @@ def triage_methods(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             " GROUP BY 1 ORDER BY 2 DESC, 1"
         ).fetchall()
     )
+
+
+# The changes proposed for an issue (a fix's plan items carry the issue URL as their source).
+CHANGES_SQL = """
+SELECT DISTINCT c.change_id, c.state, c.merged, c.pr_url, c.branch, c.generated_by,
+       c.gate_reasons, coalesce(c.updated_at, c.created_at) AS changed_at
+FROM ledger_plan_items AS p JOIN ledger_changes AS c ON c.change_id = p.change_id
+WHERE p.source = ?
+ORDER BY changed_at DESC
+"""
+
+# What the solve loop said of the issue: SKIPPED or FAILED with why, NOTIFY after a merge.
+EVENTS_SQL = """
+SELECT state, detail, occurred_at FROM ledger_events
+WHERE subject_kind = 'issue' AND subject_id = ?
+ORDER BY occurred_at DESC
+LIMIT ?
+"""
+
+
+def issue_changes(con: duckdb.DuckDBPyConnection, url: str) -> pl.DataFrame:
+    """The changes proposed for the issue at `url`, newest first (empty before any fix, and
+    while the warehouse has no ledger yet)."""
+    if not {"ledger_plan_items", "ledger_changes"} <= existing_tables(con):
+        return pl.DataFrame()
+    return con.execute(CHANGES_SQL, [url]).pl()
+
+
+def issue_events(con: duckdb.DuckDBPyConnection, url: str, limit: int = 5) -> pl.DataFrame:
+    """The solve loop's latest events about the issue at `url`, newest first."""
+    if "ledger_events" not in existing_tables(con):
+        return pl.DataFrame()
+    return con.execute(EVENTS_SQL, [url, limit]).pl()
