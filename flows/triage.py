@@ -27,9 +27,9 @@ from scoring.issue_classifier import (
     IssueClassifier,
     NotEnoughLabels,
     issue_text,
-    label_category,
     train_classifier,
 )
+from scoring.issue_labels import label_category
 from scoring.triage_rows import HEURISTIC_VERSION, llm_triage_rows, triage_rows
 from tasks.llm.client import llm_configured
 from tasks.llm.endpoint import LlmEndpoint, LlmPolicy

@@ -13,17 +13,11 @@ from typing import Literal
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
 
+from scoring.issue_labels import label_category
+
 Category = Literal["security", "bug", "feature", "docs", "question", "chore", "other"]
 
-# First match wins, in this order (a "security bug" label is security).
-LABEL_RULES: list[tuple[Category, str]] = [
-    ("security", r"secur|vulnerab|\bcve\b"),
-    ("bug", r"bug|defect|crash|regression"),
-    ("feature", r"feature|enhancement|request"),
-    ("docs", r"\bdocs?\b|documentation"),
-    ("question", r"question|support"),  # "help wanted" asks for hands, not an answer
-    ("chore", r"chore|maintenance|\bci\b|refactor|dependenc"),
-]
+# Where no label names a category: the first keyword that matches, in this order.
 KEYWORD_RULES: list[tuple[Category, str, Literal["title", "text"]]] = [
     ("security", r"\bcve-\d|vulnerabilit|\bxss\b|(?<!dependency )injection", "text"),
     ("bug", r"traceback \(most recent call last\)", "text"),
@@ -116,10 +110,10 @@ def triage_heuristic_frame(frame: pl.DataFrame) -> pl.DataFrame:
 
 def _category(title: str, text: str, labels: list[str]) -> tuple[Category, str, float]:
     """(category, what decided it, confidence): a label first, then a keyword, else 'other'."""
-    for category, pattern in LABEL_RULES:
-        for label in labels:
-            if re.search(pattern, label):
-                return category, f"label '{label}'", LABEL_CONFIDENCE
+    category = label_category(labels)
+    if category is not None:  # the labels' own table (scoring/issue_labels.py): one for all
+        label = next(label for label in labels if label_category([label]) == category)
+        return category, f"label '{label}'", LABEL_CONFIDENCE
     for category, pattern, where in KEYWORD_RULES:
         if match := re.search(pattern, title if where == "title" else text):
             return category, f"keyword '{match.group(0).strip()}'", KEYWORD_CONFIDENCE

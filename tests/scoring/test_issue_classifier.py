@@ -14,9 +14,9 @@ from scoring.issue_classifier import (
     NotEnoughLabels,
     clean_body,
     issue_text,
-    label_category,
     train_classifier,
 )
+from scoring.issue_labels import label_category
 
 THINGS = ["parser", "config loader", "cli", "exporter", "cache", "scheduler", "plugin api",
           "web ui", "logger", "installer"]  # fmt: skip
