@@ -1,8 +1,9 @@
 """The work queue: one row per open issue, ranked by PriorityScore (scoring/issue_priority.py).
 
-The issue's urgency (category, age, engagement) and solvability (complexity, tests, code size,
-scope, breaking risk: from its triage; an untriaged issue has only what the crawl knows) join
-its repository's health, impact and redundancy; the risk level of its triage decides what the
+The issue's urgency (category, age, engagement) and solvability (complexity, tests: the
+repository's or a crawled checkout's of it, code size, scope, breaking risk: from its triage;
+an untriaged issue has only what the crawl knows) join its repository's health, impact and
+redundancy; the risk level of its triage decides what the
 solve loop may do with it (scoring/risk.py).
 """
 
@@ -35,7 +36,17 @@ def model(dbt, session):
         pl.col("entity_id").alias("repo_id"), "health", "impact", "language",
         pl.col("tests").alias("repo_tests"),
     )  # fmt: skip
-    sizes = dbt.ref("dim_repos").pl().select("repo_id", pl.col("loc").alias("code_lines"))
+    dim_repos = dbt.ref("dim_repos").pl()
+    sizes = dim_repos.select("repo_id", pl.col("loc").alias("code_lines"))
+    # A GitHub repository's tests are known from a crawled checkout of it (same canonical URL)
+    checkout_tests = (
+        dim_repos.filter((pl.col("source") == "local") & pl.col("canonical_url").is_not_null())
+        .group_by("canonical_url")
+        .agg(pl.col("has_tests").any().alias("checkout_tests"))
+        .join(dim_repos.select("repo_id", "canonical_url"), on="canonical_url")
+        .select("repo_id", "checkout_tests")
+        .unique("repo_id")
+    )
     redundancy = (
         dbt.source("raw", "raw_redundancy_scores")
         .pl()
@@ -46,8 +57,9 @@ def model(dbt, session):
         frame.join(repos, on="repo_id", how="left")
         .join(sizes, on="repo_id", how="left")
         .join(redundancy, on="repo_id", how="left")
+        .join(checkout_tests, on="repo_id", how="left")
         .with_columns(
-            (pl.col("repo_tests") > 0).alias("has_tests"),
+            ((pl.col("repo_tests") > 0) | pl.col("checkout_tests")).alias("has_tests"),
             pl.col("scope").list.len().alias("scope_files"),
         )
     )
