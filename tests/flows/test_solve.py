@@ -232,3 +232,34 @@ def test_a_spent_token_budget_stops_the_next_issue_and_it_is_tried_again_later(
     server.script(edits("app/client.py", "acme_http.legacy_fetch(url)", "acme_http.fetch(url)"))
     later = solve(db, root, llm)  # a new budget (no limit here): the stopped issue is tried
     assert [(o.repo, o.states) for o in later.outcomes] == [("acme/alpha", {"MERGED": 1})]
+
+
+def test_the_coverage_of_the_last_verification_feeds_solvability(queue):
+    db, _ = queue
+    sql = "SELECT solvability FROM fct_issue_priority WHERE repo = 'acme/alpha'"
+    [(before,)] = rows(db, sql)
+    with store.connect(db) as con:
+        store.land(
+            con,
+            "ledger_changes",
+            [
+                {
+                    "change_id": "c1",
+                    "repo": "https://github.com/acme/alpha.git",
+                    "state": "MERGED",
+                    "merged": True,
+                    "reverted": False,
+                    "created_at": NOW,
+                }
+            ],  # fmt: skip
+        )
+        store.land(
+            con,
+            "ledger_verifications",
+            [{"change_id": "c1", "tests_after": 3, "passed_after": 3, "coverage_after": 40.0}],
+        )
+    build_and_score(db, Scoring(), "test")
+    [(after,)] = rows(db, sql)
+    coverage = rows(db, "SELECT canonical_url, last_coverage FROM int_repo_verifications")
+    assert coverage == [("https://github.com/acme/alpha", 0.4)]
+    assert after < before  # 40 % covered is a thinner safety net than "has tests"

@@ -44,6 +44,8 @@ def rendered(
     prompt: str, inputs: dict[str, Any], prompts_dir: Path | None = None
 ) -> dict[str, Any]:
     """The prompt version and the sha256 of the gated text a prompt case renders to."""
+    if prompt == "issue_triage":
+        return _rendered_triage(inputs, prompts_dir)
     policy = LlmPolicy(max_file_chars=inputs.get("max_file_chars", 20_000))
     wanted = frozenset(inputs.get("wanted", []))
     shown, cut = minimal_context(inputs["path"], inputs["text"], wanted, policy.max_file_chars)
@@ -56,6 +58,22 @@ def rendered(
         issue_body=inputs["body"],
         file_path=inputs["path"],
         shortened=cut is not None,
+        prompts_dir=prompts_dir,
+    )
+    return {"version": gated.version, "sha256": sha256(gated.text)}
+
+
+def _rendered_triage(inputs: dict[str, Any], prompts_dir: Path | None) -> dict[str, Any]:
+    """A triage case: an issue (title, labels, body) and the repository's file paths."""
+    gated = prepare(
+        "issue_triage",
+        LlmPolicy(),
+        repo=inputs["repository"],
+        repository=inputs["repository"],
+        issue_title=inputs["title"],
+        issue_labels=inputs["labels"],
+        issue_body=inputs["body"],
+        file_paths=inputs["paths"],
         prompts_dir=prompts_dir,
     )
     return {"version": gated.version, "sha256": sha256(gated.text)}

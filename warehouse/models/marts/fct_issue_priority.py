@@ -1,10 +1,10 @@
 """The work queue: one row per open issue, ranked by PriorityScore (scoring/issue_priority.py).
 
-The issue's urgency (category, age, engagement) and solvability (complexity, tests: the
-repository's or a crawled checkout's of it, code size, scope, breaking risk: from its triage;
-an untriaged issue has only what the crawl knows) join its repository's health, impact and
-redundancy; the risk level of its triage decides what the
-solve loop may do with it (scoring/risk.py).
+The issue's urgency (category, age, engagement) and solvability (complexity, scope and breaking
+risk from its triage; the repository's tests, or a crawled checkout's of it, and the coverage
+of its last verification; its code size) join its repository's health, impact and redundancy;
+an untriaged issue has only what the crawl knows. The risk level of its triage decides what
+the solve loop may do with it (scoring/risk.py).
 """
 
 import polars as pl
@@ -47,6 +47,13 @@ def model(dbt, session):
         .select("repo_id", "checkout_tests")
         .unique("repo_id")
     )
+    coverage = (
+        dbt.ref("int_repo_verifications")
+        .pl()
+        .join(dim_repos.select("repo_id", "canonical_url"), on="canonical_url")
+        .select("repo_id", pl.col("last_coverage").alias("coverage"))
+        .unique("repo_id")
+    )
     redundancy = (
         dbt.source("raw", "raw_redundancy_scores")
         .pl()
@@ -58,6 +65,7 @@ def model(dbt, session):
         .join(sizes, on="repo_id", how="left")
         .join(redundancy, on="repo_id", how="left")
         .join(checkout_tests, on="repo_id", how="left")
+        .join(coverage, on="repo_id", how="left")
         .with_columns(
             ((pl.col("repo_tests") > 0) | pl.col("checkout_tests")).alias("has_tests"),
             pl.col("scope").list.len().alias("scope_files"),
