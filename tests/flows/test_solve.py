@@ -251,7 +251,7 @@ def test_the_coverage_of_the_last_verification_feeds_solvability(queue):
                     "reverted": False,
                     "created_at": NOW,
                 }
-            ],  # fmt: skip
+            ],
         )
         store.land(
             con,
