@@ -264,6 +264,27 @@ def test_priorities_lists_the_ranking_and_a_selected_row_opens_its_detail(
     finish(shown, tmp_path, "priorities")
 
 
+def test_issues_lists_the_work_queue_and_a_selected_issue_opens_its_triage(
+    browser, app_url, app_warehouse, tmp_path
+):
+    queue = queries.top_issues(app_warehouse.db, 3)
+    shown = open_page(browser, app_url, "issues", "Issues")
+    shown.wait_for(*queue["title"], "3 open issues match")
+    rows = shown.grid_rows()
+    assert [(r["rank"], r["title"]) for r in rows[:3]] == [
+        (str(rank), title) for rank, title in queue.select("rank", "title").iter_rows()
+    ]
+    shown.select_first_row()
+    first = queue.row(0, named=True)
+    shown.wait_for(
+        f"acme/core#{first['number']} (rank 1)",
+        "Category",
+        "Complexity",
+        "No change proposed for this issue yet",
+    )
+    finish(shown, tmp_path, "issues")
+
+
 def test_repositories_shows_the_scatter_pagerank_and_a_neighbourhood(
     browser, app_url, app_warehouse, tmp_path
 ):
