@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 from app_pages import app_cache
-from warehouse.readers import budget_queries, llm_queries, queries
+from warehouse.readers import budget_queries, issue_queries, llm_queries, queries
 
 TREND_DAYS = 90
 LLM_DAYS = 7
@@ -101,6 +101,22 @@ else:
         column_config={
             "started": st.column_config.DatetimeColumn("started", format="YYYY-MM-DD HH:mm:ss"),
             "duration_s": st.column_config.NumberColumn("duration", format="%.1f s"),
+        },
+    )
+
+notified = app_cache.read(issue_queries.notifications, 7)
+if not notified.is_empty():
+    st.subheader("Merged without review: please look")
+    st.caption(
+        "The solve loop merged these medium-risk fixes once their tests passed, and tells you"
+        " so here and in the ledger (`ledger_events`, state NOTIFY)."
+    )
+    st.dataframe(
+        notified,
+        hide_index=True,
+        column_config={
+            "occurred_at": st.column_config.DatetimeColumn("merged", format="YYYY-MM-DD HH:mm"),
+            "url": st.column_config.LinkColumn("issue"),
         },
     )
 

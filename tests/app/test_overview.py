@@ -177,3 +177,16 @@ def test_without_a_weekly_limit_the_tokens_are_shown_without_a_bar(tmp_path, mon
         ["acme/cool", "issues", 20.0],
         ["acme/hot", "seconds", 0.0],  # a tie: the first in the listing
     ]
+
+
+def test_a_fix_merged_without_review_is_shown_for_a_person_to_look_at(tmp_path, monkeypatch):
+    db = tmp_path / "notified.duckdb"
+    url = "https://github.com/acme/cool/issues/1"
+    with store.connect(db) as con:
+        store.upsert_run(con, "solve-1", "solve", "COMPLETED")
+        store.record_event(con, "solve-1", "NOTIFY", subject_kind="issue", subject_id=url,
+                           detail="merged without review (risk MEDIUM): acme/cool #1")  # fmt: skip
+    at = open_app(db, monkeypatch, page=PAGE)
+    assert "Merged without review: please look" in [header.value for header in at.subheader]
+    notified = next(frame.value for frame in at.dataframe if "url" in frame.value.columns)
+    assert list(notified["url"]) == [url] and "risk MEDIUM" in notified["detail"].iloc[0]

@@ -115,3 +115,23 @@ def issue_events(con: duckdb.DuckDBPyConnection, url: str, limit: int = 5) -> pl
     if "ledger_events" not in existing_tables(con):
         return pl.DataFrame()
     return con.execute(EVENTS_SQL, [url, limit]).pl()
+
+
+# What the solve loop merged without a review (risk MEDIUM): a person is told, here.
+NOTIFICATIONS_SQL = """
+SELECT occurred_at, subject_id AS url, detail FROM ledger_events
+WHERE subject_kind = 'issue' AND state = 'NOTIFY'
+  AND occurred_at >= now() - to_days(CAST(? AS INTEGER))
+ORDER BY occurred_at DESC
+LIMIT ?
+"""
+
+
+def notifications(con: duckdb.DuckDBPyConnection, days: int = 7, limit: int = 20) -> pl.DataFrame:
+    """The issues whose fix the solve loop merged and asked a person to look at afterwards
+    (MEDIUM risk), newest first, of the last `days` days."""
+    if "ledger_events" not in existing_tables(con):
+        return pl.DataFrame(
+            schema={"occurred_at": pl.Datetime, "url": pl.String, "detail": pl.String}
+        )
+    return con.execute(NOTIFICATIONS_SQL, [days, limit]).pl()

@@ -62,3 +62,12 @@ def test_a_warehouse_without_a_ledger_answers_empty(tmp_path: Path):
     with store.connect(db, read_only=True) as con:
         assert issue_queries.issue_changes(con, URL).is_empty()
         assert issue_queries.issue_events(con, URL).is_empty()
+
+
+def test_notifications_are_the_merges_a_person_is_told_of(tmp_path: Path):
+    db = tmp_path / "w.duckdb"
+    _ledger(db)
+    with store.connect(db, read_only=True) as con:
+        notified = issue_queries.notifications(con, days=7)
+    assert notified["url"].to_list() == [URL]
+    assert notified["detail"].to_list() == ["merged without review (risk MEDIUM)"]
