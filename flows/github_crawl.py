@@ -17,6 +17,7 @@ from flows.runtime.heartbeats import call_subflow
 from flows.runtime.ledger_hooks import LEDGER_HOOKS
 from flows.score import Ranked, Scoring, build_and_score
 from flows.triage import TriageOptions, TriageSummary, triage_flow
+from scoring.budget import BudgetLimits
 from settings import FilterSettings, GitHubSettings
 from tasks.github.crawl import (
     GitHubCrawl,
@@ -70,6 +71,7 @@ class GitHubCrawlParams(BaseModel):
     # the triage's LLM (`llm.*`; None, or no base URL and no key: triaged offline) and gate
     llm: LlmEndpoint | None = None
     llm_policy: LlmPolicy | None = None
+    budgets: BudgetLimits | None = None  # the triage's LLM tokens (week, repository)
     limit: int | None = None
     health_max_age_h: float = 24.0
     rank: bool = False  # then build and score the marts (the pipeline builds after its crawls)
@@ -125,7 +127,7 @@ def github_crawl_flow(
             triage_flow,
             db_path,
             rank=False,
-            options=TriageOptions(llm=p.llm, llm_policy=p.llm_policy),
+            options=TriageOptions(llm=p.llm, llm_policy=p.llm_policy, budgets=p.budgets),
             parent_run_id=str(flow_run.get_id()),
         )
     if p.rank:

@@ -33,12 +33,12 @@ from tasks.llm.endpoint import LlmEndpoint, LlmPolicy
 from tasks.llm.fix import IssueSpec
 from tasks.local.checkouts import CheckoutError, checkout, issue_files
 from tasks.progress import progress_steps
+from tasks.store.budget import read_spend
 from tasks.store.solve import (
     SolveIssue,
     SolveQuery,
     read_candidates,
     read_never,
-    read_spend,
     record_issue_event,
 )
 

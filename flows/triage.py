@@ -22,6 +22,7 @@ from pydantic import BaseModel
 
 from flows.runtime.ledger_hooks import LEDGER_HOOKS
 from flows.score import Ranked, Scoring, build_and_score
+from scoring.budget import BudgetLimits
 from scoring.issue_classifier import (
     ClassifierConfig,
     IssueClassifier,
@@ -36,6 +37,7 @@ from tasks.llm.endpoint import LlmEndpoint, LlmPolicy
 from tasks.llm.pacing import ensure_llm_limits
 from tasks.llm.triage import issues_for_triage, llm_version, triage_with_llm
 from tasks.progress import progress_steps
+from tasks.store.budget import read_spend
 from tasks.store.ledger import purge_llm_texts, record_llm_calls
 from tasks.store.triage import land_triage, read_checkouts, read_labelled, read_untriaged
 
@@ -66,6 +68,7 @@ class TriageOptions(BaseModel):
     classifier: ClassifierConfig = ClassifierConfig()
     llm: LlmEndpoint | None = None
     llm_policy: LlmPolicy | None = None
+    budgets: BudgetLimits | None = None  # the week's and each repository's LLM tokens
 
 
 class TriageSummary(BaseModel):
@@ -108,7 +111,14 @@ def triage_flow(
     config = options.classifier
     if method == TriageMethod.llm or (method == TriageMethod.auto and llm_configured(llm)):
         summary = _triage_by_llm(
-            db_path, repo, limit, labelled, config, llm or LlmEndpoint(), options.llm_policy
+            db_path,
+            repo,
+            limit,
+            labelled,
+            config,
+            llm or LlmEndpoint(),
+            options.llm_policy,
+            options.budgets,
         )
     else:
         model, notice = _classifier(labelled, method, config)
@@ -142,6 +152,7 @@ def _triage_by_llm(
     config: ClassifierConfig,
     llm: LlmEndpoint,
     llm_policy: LlmPolicy | None,
+    budgets: BudgetLimits | None = None,
 ) -> TriageSummary:
     """The LLM's triage of each untriaged issue, in batches; an issue it gave no usable answer
     for gets the classifier's row (trained only when first needed) or the heuristic's."""
@@ -151,6 +162,7 @@ def _triage_by_llm(
     issues, open_count = read_untriaged(db_path, version, repo, limit)
     checkouts = read_checkouts(db_path) if issues.height else {}
     limits = ensure_llm_limits(llm) if issues.height else None
+    spend = read_spend(db_path) if issues.height and budgets is not None else None
     offline: tuple[IssueClassifier | None, str] | None = None
     calls, landed, fallbacks, reason = [], 0, 0, None
     title = f"Triaging {issues.height} open issues with {llm.model}"
@@ -158,8 +170,17 @@ def _triage_by_llm(
         for start in range(0, issues.height, LLM_BATCH):
             batch = issues.slice(start, LLM_BATCH)
             asked = triage_with_llm(
-                issues_for_triage(batch), run_id, llm, policy, db_path, limits, checkouts
+                issues_for_triage(batch),
+                run_id,
+                llm,
+                policy,
+                db_path,
+                limits,
+                checkouts,
+                budgets,
+                spend,
             )
+            spend = asked.spend
             record_llm_calls(db_path, asked.calls)
             calls += asked.calls
             rows = llm_triage_rows(batch, asked.answers, version, asked.model or llm.model)

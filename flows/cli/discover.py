@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from flows.cli.budget import budget_limits
 from flows.cli.common import RANKED, build_failures_as_messages, fail, scoring_of, settings_for
 from flows.cli.output import console
 from tasks.github.discovery import LANGUAGES
@@ -217,7 +218,11 @@ def issues(
             repo=repo,
             scoring=scoring_of(settings),
             # auto: the LLM when one is configured, else offline
-            options=TriageOptions(llm=settings.llm.endpoint(), llm_policy=settings.llm.policy()),
+            options=TriageOptions(
+                llm=settings.llm.endpoint(),
+                llm_policy=settings.llm.policy(),
+                budgets=budget_limits(settings),
+            ),
         )
     console.print(
         f"{escape(triaged.notice)} · triaged {triaged.triaged} of {triaged.open_issues} open",

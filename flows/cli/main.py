@@ -23,7 +23,7 @@ import typer
 from pydantic import ValidationError
 
 import settings as config
-from flows.cli.budget import budget
+from flows.cli.budget import budget, budget_limits
 from flows.cli.campaign import campaign_app, fix
 from flows.cli.common import (
     FILL_HINT,
@@ -155,6 +155,7 @@ def run(
             requests_per_second=settings.github.requests_per_second,
             llm=settings.llm.endpoint(),  # the issue crawl's triage asks it when configured
             llm_policy=settings.llm.policy(),
+            budgets=budget_limits(settings),
         )
     local = settings.crawl.model_copy(
         update={"include_environment": environment and settings.crawl.include_environment}

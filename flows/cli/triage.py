@@ -8,6 +8,7 @@ import duckdb
 import typer
 from rich.markup import escape
 
+from flows.cli.budget import budget_limits
 from flows.cli.common import RANKED, build_failures_as_messages, fail, scoring_of, settings_for
 from flows.cli.output import console
 from warehouse.io import store
@@ -62,7 +63,9 @@ def triage(
                 method=chosen,
                 rank=rank,
                 scoring=scoring_of(settings),
-                options=TriageOptions(llm=llm, llm_policy=settings.llm.policy()),
+                options=TriageOptions(
+                    llm=llm, llm_policy=settings.llm.policy(), budgets=budget_limits(settings)
+                ),
             )
     except NotEnoughLabels as error:
         raise fail(f"no classifier: {error}") from None

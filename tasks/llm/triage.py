@@ -19,6 +19,7 @@ from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel
 
 from prompts import registered
+from scoring.budget import BudgetLimits, Spend, estimate_tokens, refusal
 from scoring.triage_answer import MalformedTriage, TriageAnswer, parse_triage
 from tasks.llm.client import LlmCall, LlmConfig, LlmEndpoint, LlmError, complete
 from tasks.llm.endpoint import LlmPolicy
@@ -55,6 +56,7 @@ class LlmTriage(BaseModel):
     answers: dict[str, TriageAnswer]  # issue_id -> the answer
     calls: list[LlmCall]  # one per request asked (cache hits included), for the ledger
     problems: dict[str, str]  # issue_id -> why no usable answer came (it falls back)
+    spend: Spend | None = None  # the week's spend after these calls, when budgets were given
 
 
 def llm_version(endpoint: LlmEndpoint | None) -> str:
@@ -100,10 +102,14 @@ def triage_with_llm(
     db_path: Path | None = None,
     limits: LlmLimits | None = None,
     checkouts: dict[str, Path] | None = None,
+    budgets: BudgetLimits | None = None,
+    spend: Spend | None = None,
 ) -> LlmTriage:
     """One gated prompt per issue, answered from the warehouse cache (`db_path`) when it can
     be. `checkouts` maps a repository (OWNER/NAME, any case) to a local checkout whose file
-    paths the prompt may name. The API key comes from the environment here, never as a
+    paths the prompt may name. With `budgets` and this week's `spend`, a request whose estimate
+    would go past the week's or its repository's tokens is not sent (that issue falls back,
+    with the budget's reason). The API key comes from the environment here, never as a
     parameter; with no LLM configured nothing is asked and every issue is a problem."""
     config = LlmConfig.for_endpoint(endpoint)
     if config is None:
@@ -132,6 +138,12 @@ def triage_with_llm(
                 issue_body=shorten_text(issue.body, MAX_BODY_CHARS),
                 file_paths=listings[repo],
             )
+            if budgets is not None and spend is not None:
+                need = estimate_tokens(len(prompt.text), config.max_answer_tokens)
+                over = refusal(budgets, spend, issue.repo, None, estimate_tokens=need)
+                if over:
+                    problems[issue.issue_id] = over
+                    continue
             answer = complete(
                 config, prompt, run_id, cache=cache, pacer=pacer, system=SYSTEM_MESSAGE
             )
@@ -142,6 +154,9 @@ def triage_with_llm(
             problems[issue.issue_id] = f"LLM request failed: {error}"
             continue
         calls.append(answer.call)
+        if spend is not None:
+            used = (answer.call.tokens_in or 0) + (answer.call.tokens_out or 0)
+            spend = spend.add(issue.repo, None, tokens=used)
         try:
             answers[issue.issue_id] = parse_triage(answer.text)
         except MalformedTriage as error:
@@ -152,4 +167,5 @@ def triage_with_llm(
         answers=answers,
         calls=calls,
         problems=problems,
+        spend=spend,
     )

@@ -9,9 +9,8 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel
 
-from scoring.budget import Spend
 from warehouse.io import store
-from warehouse.readers import budget_queries, solve_queries
+from warehouse.readers import solve_queries
 from warehouse.readers.solve_queries import SolveQuery
 
 __all__ = [
@@ -19,7 +18,6 @@ __all__ = [
     "SolveQuery",
     "read_candidates",
     "read_never",
-    "read_spend",
     "record_issue_event",
 ]
 
@@ -68,11 +66,3 @@ def record_issue_event(db_path: Path, run_id: str, url: str, state: str, detail:
     """An event about one issue in `ledger_events` (SKIPPED, FAILED or NOTIFY, with why)."""
     with store.connect(db_path) as con:
         store.record_event(con, run_id, state, subject_kind="issue", subject_id=url, detail=detail)
-
-
-@task(name="read-budget-spend", cache_policy=NO_CACHE)
-def read_spend(db_path: Path) -> Spend:
-    """What this week has spent (LLM tokens, fix-run seconds, issues started): the budgets'
-    starting point (warehouse/readers/budget_queries.py)."""
-    with store.connect(db_path) as con:
-        return budget_queries.read_spend(con)

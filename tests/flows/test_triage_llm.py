@@ -126,3 +126,20 @@ def test_without_an_llm_auto_is_offline_and_the_llm_method_fails_clearly(
     offline = triage_flow(db_path=db, options=TriageOptions(llm=LlmEndpoint()), rank=False)
     assert (offline.method, offline.triaged, offline.llm_calls) == ("heuristic", 3, 0)
     assert rows(db, "SELECT count(*) FROM ledger_llm_calls") == [(0,)]
+
+
+def test_a_spent_token_budget_stops_the_asking_and_the_rest_is_triaged_offline(
+    prefect_server, server, tmp_path
+):
+    from scoring.budget import BudgetLimits
+
+    db = tmp_path / "w.duckdb"
+    land(db, OPEN)
+    server.script(verdict("bug", 3))  # 550 tokens: the week's 1,000 cannot pay for another
+    llm = endpoint(server).model_copy(update={"max_answer_tokens": 100})
+    options = TriageOptions(llm=llm, budgets=BudgetLimits(tokens_per_week=1_000))
+    summary = triage_flow(db_path=db, method=TriageMethod.llm, options=options, rank=False)
+    assert len(server.requests) == 1 and summary.llm_calls == 1
+    assert summary.fallbacks == 2 and summary.fallback_reason.startswith("budget: 550 of 1,000")
+    methods = rows(db, "SELECT method FROM raw_issue_triage ORDER BY issue_id")
+    assert methods == [("llm:test-model",), ("heuristic",), ("heuristic",)]
