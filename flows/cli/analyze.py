@@ -22,8 +22,8 @@ from warehouse.readers.analyze_queries import Analysis
 
 ISSUE_COLUMNS = ["rank", "number", "title", "priority", "urgency", "solvability", "category",
                  "complexity", "risk", "decision", "triage_method"]  # fmt: skip
-CHANGE_COLUMNS = ["state", "branch", "pr_url", "issue", "recipe", "files_changed", "lines_added",
-                  "lines_removed", "created_at"]  # fmt: skip
+CHANGE_COLUMNS = ["change_id", "state", "branch", "pr_url", "issue", "recipe", "files", "lines",
+                  "created"]  # fmt: skip
 
 
 def _value(value: object) -> str:
@@ -46,6 +46,15 @@ def _components(analysis: Analysis) -> pl.DataFrame:
         },
         schema={"score": pl.String, "component": pl.String, "value": pl.String},
     )
+
+
+def _changes_for_people(changes: pl.DataFrame) -> pl.DataFrame:
+    """The changes as the table shows them: lines as +added -removed, the time to the minute."""
+    return changes.with_columns(
+        pl.col("files_changed").alias("files"),
+        pl.format("+{} -{}", pl.col("lines_added"), pl.col("lines_removed")).alias("lines"),
+        pl.col("created_at").dt.strftime("%Y-%m-%d %H:%M").alias("created"),
+    ).select(CHANGE_COLUMNS)
 
 
 def _header(analysis: Analysis) -> str:
@@ -87,8 +96,7 @@ def _print_table(analysis: Analysis, top: int) -> None:
     if analysis.changes.is_empty():
         console.print("no open change")
     else:
-        changes = analysis.changes.select(CHANGE_COLUMNS)
-        print_frame(changes, OutputFormat.table, title="Open changes")
+        print_frame(_changes_for_people(analysis.changes), OutputFormat.table, title="Open changes")
 
 
 def _as_json(analysis: Analysis) -> dict:

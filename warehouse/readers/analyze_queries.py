@@ -50,13 +50,19 @@ SELECT rank, priority, urgency, solvability, redundancy,
 FROM fct_priority WHERE entity_id = $repo_id
 """
 
-_ISSUES_WHERE = "(repo_id IN (SELECT unnest($repo_ids)) OR lower(repo) = $key)"
+_ISSUES_WHERE = "(repo_id IN (SELECT unnest($repo_ids::VARCHAR[])) OR lower(repo) = $key)"
 _ISSUES_SQL = f"""
 SELECT {ISSUE_QUEUE_COLUMNS} FROM fct_issue_priority
 WHERE {_ISSUES_WHERE}
 ORDER BY rank LIMIT $top
 """
 _ISSUE_COUNT_SQL = f"SELECT count(*) FROM fct_issue_priority WHERE {_ISSUES_WHERE}"
+# Every issue of the repository, open or closed: a change whose plan names one is its.
+_ISSUE_URLS_SQL = """
+SELECT url FROM fct_issues
+WHERE dim_repo_id IN (SELECT unnest($repo_ids::VARCHAR[]))
+   OR repo_id IN (SELECT unnest($repo_ids::VARCHAR[])) OR lower(repo_full_name) = $key
+"""
 
 
 def _normalised(column: str) -> str:
@@ -83,7 +89,7 @@ WITH items AS (
            min(source) FILTER (WHERE source NOT LIKE 'recipe:%') AS issue,
            min(recipe) AS recipe,
            bool_or(starts_with(lower(source), $canonical_url || '/issues/')
-                   OR source IN (SELECT unnest($issue_urls))) AS for_repo
+                   OR source IN (SELECT unnest($issue_urls::VARCHAR[]))) AS for_repo
     FROM ledger_plan_items WHERE change_id IS NOT NULL
     GROUP BY change_id
 )
@@ -92,7 +98,7 @@ SELECT c.change_id, c.state, c.repo, c.branch, c.pr_url, items.issue, items.reci
 FROM ledger_changes AS c LEFT JOIN items USING (change_id)
 WHERE c.state IN {OPEN_STATES} AND NOT c.reverted
   AND ({_normalised("c.repo")} IN ($canonical_url, $key)
-       OR rtrim(c.repo, '/') IN (SELECT unnest($paths))
+       OR rtrim(c.repo, '/') IN (SELECT unnest($paths::VARCHAR[]))
        OR coalesce(items.for_repo, false))
 ORDER BY c.created_at, c.change_id
 """
@@ -218,14 +224,7 @@ def analyze(
     params = {"repo_ids": repo_ids, "key": key}
     issues = con.execute(_ISSUES_SQL, {**params, "top": top}).pl()
     count = int(con.execute(_ISSUE_COUNT_SQL, params).fetchone()[0])
-    issue_urls = [
-        r[0]
-        for r in con.execute(
-            "SELECT url FROM fct_issues WHERE repo_id IN (SELECT unnest($repo_ids))"
-            " OR dim_repo_id IN (SELECT unnest($repo_ids)) OR lower(repo_full_name) = $key",
-            params,
-        ).fetchall()
-    ]
+    issue_urls = [r[0] for r in con.execute(_ISSUE_URLS_SQL, params).fetchall()]
     return Analysis(
         repo={**found, "checkouts": checkouts, "priority": priority[0] if priority else None},
         scores=scores,
