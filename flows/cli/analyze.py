@@ -125,7 +125,8 @@ def analyze(
     settings = settings_for(ctx)
     key = analyze_queries.repo_key(repo)
     if not analyze_queries.is_owner_name(key):
-        raise fail(f"--repo takes OWNER/NAME, not {repo!r}", 2)
+        raise fail(f"--repo must be OWNER/NAME, not {repo!r}", 2)
+    shown = repo.strip() if analyze_queries.is_owner_name(repo.strip()) else key  # not a URL
     try:
         with snapshot.connect_reader(settings.db) as con:
             analysis = analyze_queries.analyze(con, key, top, budget_limits(settings))
@@ -137,8 +138,8 @@ def analyze(
         raise fail(f"{error}".split("\n")[0]) from error
     if analysis is None:
         raise fail(
-            f"no repository {repo} in {settings.db}: "
-            f"`globallm issues --repo {repo}` or `globallm discover`"
+            f"no repository {shown} in {settings.db}: "
+            f"`globallm issues --repo {shown}` or `globallm discover`"
         )
     if fmt is OutputFormat.json:
         sys.stdout.write(json.dumps(_as_json(analysis), default=str, indent=2) + "\n")

@@ -129,6 +129,12 @@ def test_no_warehouse_or_no_owner_name_says_so(tmp_path):
     assert "globallm run" in missing.output and "Traceback" not in missing.output
     bad = analyze(tmp_path / "none.duckdb", "--repo", "acme")
     assert bad.exit_code == 2 and "OWNER/NAME" in bad.output
+    young = tmp_path / "young.duckdb"
+    with store.connect(young):  # the schema, no marts yet
+        pass
+    unbuilt = analyze(young, "--repo", "acme/core")
+    assert unbuilt.exit_code == 1 and "no ranking yet in" in unbuilt.output
+    assert "Traceback" not in unbuilt.output
 
 
 def test_open_and_waiting_changes_by_remote_or_by_issue(app_warehouse, tmp_path):
