@@ -23,6 +23,7 @@ import typer
 from pydantic import ValidationError
 
 import settings as config
+from flows.cli.analyze import analyze
 from flows.cli.budget import budget, budget_limits
 from flows.cli.campaign import campaign_app, fix
 from flows.cli.common import (
@@ -75,6 +76,7 @@ app.command()(revert)
 app.command()(fix)
 app.command("app")(serve_app)
 app.command()(status)
+app.command()(analyze)
 app.command()(budget)
 app.command()(discover)
 app.command()(issues)
