@@ -119,8 +119,7 @@ def analyze(
     """One repository: health and impact with every component, its top open issues with their
     triage and priority, its budget spent this week and its open (and waiting) changes.
 
-    `--format json` gives all of it as one object (repo, scores, open_issues, issues, budget,
-    changes); `--format csv` the issues only.
+    JSON: one object (repo, scores, open_issues, issues, budget, changes); CSV: the issues.
     """
     settings = settings_for(ctx)
     key = analyze_queries.repo_key(repo)
