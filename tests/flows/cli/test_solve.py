@@ -40,3 +40,15 @@ def test_solve_without_an_llm_skips_each_issue_in_one_clear_line(
     assert "2 issues · 0 attempted, 2 skipped" in ran.output  # the security one is never tried
     assert "1 issue(s) in range are never automated" in ran.output
     assert "Traceback" not in ran.output
+
+
+def test_run_then_solve_ends_the_pipeline_with_a_solve(prefect_server, tmp_path, monkeypatch):
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    db = tmp_path / "w.duckdb"
+    args = ["--db", str(db), "run", "--path", str(empty), "--no-environment", "--solve", "2"]
+    ran = runner.invoke(app, args)
+    assert ran.exit_code == 0, ran.output
+    assert "0 issues · 0 attempted, 0 skipped, 0 failed" in ran.output  # offline: no issue
+    assert "Traceback" not in ran.output
