@@ -1,23 +1,23 @@
 """Prefect tasks that run recipes over local repositories: plan in memory, apply on a branch.
 
 Planning never writes a file. Applying writes only the planned files, in a worktree of their
-own, formats the touched Python files with ruff, and commits them as globallm with trailers.
+own, formats the lines the recipe changed when the project declares a formatter
+(tasks/campaign/formatting.py), and commits them as globallm with trailers.
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
 import uuid
 from pathlib import Path
 
 from prefect import task
 from pydantic import BaseModel
-from ruff.__main__ import find_ruff_bin
 
 from fixers.plan import Batch, PlanItem, line_changes
 from fixers.recipe import Recipe, load_recipe
 from fixers.results import FixResult, FixStatus
+from tasks.campaign.formatting import format_changed_lines
 from tasks.local import git
 
 MAX_DIFF_CHARS = 200_000  # a diff kept in the ledger for the app; the branch holds it whole
@@ -177,7 +177,8 @@ def apply_batch(
     """Re-make `branch` at `base_sha`, apply the recipe to the batch's files, format, commit."""
     recipe = load_recipe(recipe_name, options)
     git.add_worktree(repo_path, worktree, branch, base_sha)
-    touched, failed = _transform(recipe, worktree, batch)
+    originals, failed = _transform(recipe, worktree, batch)
+    touched = list(originals)
     if not touched:
         return AppliedBatch(
             branch=branch,
@@ -186,7 +187,7 @@ def apply_batch(
             failed_items=failed,
             error="nothing left to change on the base",
         )
-    format_python(worktree, [f for f in touched if f.endswith((".py", ".pyi"))])
+    format_changed_lines(worktree, originals)
     sha = git.commit_files(worktree, touched, commit_message(recipe, batch, run_id))
     if sha is None:
         return AppliedBatch(
@@ -212,36 +213,28 @@ def apply_batch(
     )
 
 
-def _transform(recipe: Recipe, worktree: Path, batch: Batch) -> tuple[list[str], dict[str, str]]:
+def _transform(
+    recipe: Recipe, worktree: Path, batch: Batch
+) -> tuple[dict[str, str], dict[str, str]]:
     """Run the recipe over the batch's files in the worktree, as they are on the base now (the
-    plan may be older): the files it changed, and why each failed plan item failed. A file
-    the recipe skips is neither."""
+    plan may be older): the files it changed (each with its text before), and why each failed
+    plan item failed. A file the recipe skips is neither."""
     failed: dict[str, str] = {}
-    touched: list[str] = []
+    touched: dict[str, str] = {}
     for item in batch.items:
         path = worktree / item.file_path
         try:
-            result = recipe.transform(item.file_path, path.read_text(encoding="utf-8"))
+            before = path.read_text(encoding="utf-8")
+            result = recipe.transform(item.file_path, before)
         except (OSError, UnicodeDecodeError) as error:
             failed[item.plan_item_id] = f"unreadable: {error}"
             continue
         if result.status is FixStatus.APPLIED and result.new_source is not None:
             path.write_text(result.new_source, encoding="utf-8")
-            touched.append(item.file_path)
+            touched[item.file_path] = before
         elif result.status is FixStatus.FAILED:
             failed[item.plan_item_id] = result.reason
     return touched, failed
-
-
-def format_python(worktree: Path, files: list[str]) -> None:
-    """`ruff format` the touched files only, with the target repository's own settings."""
-    if files:
-        subprocess.run(
-            [find_ruff_bin(), "format", "--quiet", "--", *files],
-            cwd=worktree,
-            capture_output=True,
-            check=False,  # a file ruff cannot format stays as the recipe wrote it
-        )
 
 
 @task(name="write-plan-file")

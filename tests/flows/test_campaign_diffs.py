@@ -1,0 +1,83 @@
+"""A campaign's change holds what the recipe changed and nothing else: the project's style is
+left alone unless it declares a formatter, and then only the changed lines are formatted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flows.campaign import CampaignSpec, campaign_run_flow
+from flows.campaign_repository import CampaignPolicy
+from tests.gitrepos import CommitSpec, git, make_repo
+from warehouse.io import store
+
+# Their style: single quotes, aligned comments, a spaced dict; one annotation to upgrade.
+STORE = """\
+from typing import Optional
+
+LIMITS = {'small':  1,   # aligned
+          'large':  10}  # on purpose
+
+
+def load(url:str)->Optional[str]:
+    return 'got %s' % url
+"""
+TESTS = """\
+from app.store import load
+
+
+def test_load():
+    assert load('x') == 'got x'
+"""
+
+
+def make_styled_repo(root: Path, name: str, pyproject: str | None) -> Path:
+    files = {"app/__init__.py": "", "app/store.py": STORE, "tests/test_store.py": TESTS}
+    if pyproject is not None:
+        files["pyproject.toml"] = pyproject
+    bare = root / "remotes" / f"{name}.git"
+    bare.mkdir(parents=True)
+    git(bare, "init", "-q", "--bare", "-b", "main")
+    repo = make_repo(root / "work" / name, [CommitSpec("Ann", 10, files)], remote=str(bare))
+    git(repo, "push", "-q", "-u", "origin", "main")
+    git(repo, "remote", "set-head", "origin", "main")
+    return repo
+
+
+def changed_lines(db: Path) -> dict[str, list[str]]:
+    """Per repository, the +/- lines of its change's diff (headers left out)."""
+    with store.connect(db, read_only=True) as con:
+        rows = con.execute("SELECT repo, diff FROM ledger_changes ORDER BY repo").fetchall()
+    return {
+        Path(repo).name: [
+            line
+            for line in diff.splitlines()
+            if line[:1] in "+-" and not line.startswith(("+++", "---"))
+        ]
+        for repo, diff in rows
+    }
+
+
+def test_only_the_recipes_lines_change_and_a_declared_formatter_formats_only_those(
+    prefect_server, tmp_path
+):
+    make_styled_repo(tmp_path, "plain", None)
+    make_styled_repo(tmp_path, "ruffed", "[tool.ruff.format]\nquote-style = 'single'\n")
+    db = tmp_path / "w.duckdb"
+    campaign_run_flow(
+        db_path=db,
+        spec=CampaignSpec(
+            recipe="upgrade-python",
+            options={"target_version": "3.12"},
+            paths=[tmp_path / "work"],
+            runs_dir=tmp_path / "runs",
+        ),
+        policy=CampaignPolicy(dry_run=True),
+    )
+    diffs = changed_lines(db)
+    # no formatter declared: the recipe's own lines, in the project's style
+    assert "+def load(url:str)->str | None:" in diffs["plain"]
+    assert all("LIMITS" not in line and "'large'" not in line for line in diffs["plain"])
+    # ruff format declared: the changed line formatted the project's way, the rest untouched
+    assert "+def load(url: str) -> str | None:" in diffs["ruffed"]
+    assert all("LIMITS" not in line and "'large'" not in line for line in diffs["ruffed"])
+    assert len(diffs["ruffed"]) == len(diffs["plain"])
