@@ -168,3 +168,14 @@ def make_batches(
         if current:
             batches.append(Batch(key=f"{key}#{len(batches)}", items=current, owners=owned(current)))
     return batches
+
+
+def split_batch(batch: Batch) -> list[Batch]:
+    """A batch in two halves (keys `<key>a` and `<key>b`), for a change whose final diff came
+    out over the line cap: formatting can add lines the plan could not count."""
+    middle = (len(batch.items) + 1) // 2
+    return [
+        Batch(key=f"{batch.key}{suffix}", items=items, owners=batch.owners)
+        for suffix, items in (("a", batch.items[:middle]), ("b", batch.items[middle:]))
+        if items
+    ]

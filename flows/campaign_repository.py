@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from pathlib import Path
 from typing import Literal
 
@@ -13,13 +13,19 @@ from pydantic import BaseModel
 
 from fixers.gate import GateDecision, MergePolicy, decide
 from fixers.lifecycle import Change, ChangeState, Next, RolloutLimits, next_state
-from fixers.plan import Batch, PlanItem, make_batches
+from fixers.plan import Batch, PlanItem, make_batches, split_batch
 from fixers.pr_body import render_pr_body
 from fixers.verification import SuiteSummary, Verification
 from flows.runtime.ledger_hooks import LEDGER_HOOKS
 from flows.runtime.once import once
 from tasks.campaign.recipes import AppliedBatch, apply_batch
-from tasks.campaign.repo_state import Base, guard_branch, prepare_base, remove_worktree
+from tasks.campaign.repo_state import (
+    Base,
+    drop_branch,
+    guard_branch,
+    prepare_base,
+    remove_worktree,
+)
 from tasks.campaign.sandbox import Limits, SuiteResult, rerun_failures_task, run_suite_task
 from tasks.github.http import GitHubEndpoint
 from tasks.local.git import GitError
@@ -68,14 +74,11 @@ def repository_flow(
         items, policy.batch_size, policy.max_lines, policy.group_by, base.codeowners
     )
     states: Counter[str] = Counter()
-    for index, batch in enumerate(batches, start=1):
+    waiting, several, index = deque(batches), len(batches) > 1, 0
+    while waiting:
+        batch, index = waiting.popleft(), index + 1
         change = _new_change(
-            run_id,
-            recipe,
-            batch,
-            base,
-            generated_by or f"recipe:{recipe}",
-            several=len(batches) > 1,
+            run_id, recipe, batch, base, generated_by or f"recipe:{recipe}", several=several
         )
         refusal = guard_branch(repo_path, base.sha, change.branch)
         if refusal:
@@ -86,6 +89,7 @@ def repository_flow(
             states[blocked.state] += 1
             continue
         worktree = worktree_root / f"batch-{index}"
+        attempt = change
         change = _propose(
             db_path,
             repo_path,
@@ -99,6 +103,11 @@ def repository_flow(
             policy,
         )
         remove_worktree(repo_path, worktree)
+        if change is None:  # the final diff is over the cap: each half becomes a change
+            drop_branch(repo_path, attempt.branch)
+            waiting.extendleft(reversed(split_batch(batch)))
+            several = True
+            continue
         states[change.state] += 1
     return dict(states)
 
@@ -114,9 +123,13 @@ def _propose(
     options: dict,
     before: SuiteSummary,
     policy: CampaignPolicy,
-) -> Change:
-    """Apply, verify, gate and publish one batch; record the change in every case."""
+) -> Change | None:
+    """Apply, verify, gate and publish one batch; record the change in every case. None when
+    the final diff (after formatting) is over `max_lines` and the batch can still be split."""
     applied = _apply(repo_path, worktree, change, batch, recipe, options)
+    over = applied.lines_added + applied.lines_removed > policy.max_lines
+    if applied.commit_sha is not None and over and len(batch.items) > 1:
+        return None
     if applied.commit_sha is None:
         failed = change.model_copy(
             update={"state": ChangeState.FAILED, "gate_reasons": [applied.error or "no change"]}

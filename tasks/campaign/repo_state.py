@@ -63,6 +63,12 @@ def remove_worktree(repo_path: Path, worktree: Path) -> None:
     git.remove_worktree(repo_path, worktree)
 
 
+@task(name="drop-branch", cache_policy=NO_CACHE)
+def drop_branch(repo_path: Path, branch: str) -> None:
+    """Delete a branch of a change that was never published (a batch split after applying)."""
+    git.delete_branch(repo_path, branch)
+
+
 class RevertCommit(BaseModel):
     base_sha: str
     commit_sha: str

@@ -141,6 +141,12 @@ def remove_worktree(repo: Path, worktree: Path) -> None:
     run_git(repo, "worktree", "prune")
 
 
+def delete_branch(repo: Path, branch: str) -> None:
+    """Delete a local branch of ours (never pushed); a missing one is fine."""
+    if rev_parse(repo, f"refs/heads/{branch}"):
+        run_git(repo, "branch", "-D", branch)
+
+
 def commit_files(worktree: Path, files: list[str], message: str) -> str | None:
     """Commit exactly `files` as globallm; None when they hold no change."""
     run_git(worktree, "add", "--", *files)

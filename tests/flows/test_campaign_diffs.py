@@ -21,6 +21,10 @@ LIMITS = {'small':  1,   # aligned
 def load(url:str)->Optional[str]:
     return 'got %s' % url
 """
+TESTS_OK = """\
+def test_ok():
+    assert True
+"""
 TESTS = """\
 from app.store import load
 
@@ -81,3 +85,42 @@ def test_only_the_recipes_lines_change_and_a_declared_formatter_formats_only_tho
     assert "+def load(url: str) -> str | None:" in diffs["ruffed"]
     assert all("LIMITS" not in line and "'large'" not in line for line in diffs["ruffed"])
     assert len(diffs["ruffed"]) == len(diffs["plain"])
+
+
+# One upgraded annotation each; the project's formatter then wraps the long signature over
+# several lines, so the final diff is longer than the plan could count.
+LONG = (
+    "from typing import Optional\n\n\n"
+    "def load(url: str, timeout: int = 1, retries: int = 2, backoff: float = 0.5,"
+    " verify_tls: bool = True) -> Optional[str]:\n"
+    "    return url\n"
+)
+
+
+def test_a_final_diff_over_the_line_cap_is_split_into_smaller_changes(prefect_server, tmp_path):
+    files = {"app/__init__.py": "", "app/one.py": LONG, "app/two.py": LONG,
+             "pyproject.toml": "[tool.ruff.format]\n", "tests/test_ok.py": TESTS_OK}  # fmt: skip
+    bare = tmp_path / "remotes" / "wide.git"
+    bare.mkdir(parents=True)
+    git(bare, "init", "-q", "--bare", "-b", "main")
+    repo = make_repo(tmp_path / "work" / "wide", [CommitSpec("Ann", 10, files)], remote=str(bare))
+    git(repo, "push", "-q", "-u", "origin", "main")
+    db = tmp_path / "w.duckdb"
+    campaign_run_flow(
+        db_path=db,
+        spec=CampaignSpec(
+            recipe="upgrade-python",
+            options={"target_version": "3.12"},
+            paths=[tmp_path / "work"],
+            runs_dir=tmp_path / "runs",
+        ),
+        policy=CampaignPolicy(dry_run=True, max_lines=10),  # the plan counts 4 lines in all
+    )
+    with store.connect(db, read_only=True) as con:
+        changes = con.execute(
+            "SELECT files_changed, lines_added + lines_removed, branch FROM ledger_changes"
+        ).fetchall()
+    assert sorted(files for files, _, _ in changes) == [1, 1]  # split: one file each
+    assert all(lines <= 10 for _, lines, _ in changes)
+    branches = git(repo, "branch", "--list", "globallm/*").split()
+    assert sorted(branches) == sorted(branch for _, _, branch in changes)  # none left over
