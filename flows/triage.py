@@ -290,8 +290,10 @@ class _Offline:
         if self.method == TriageMethod.heuristic:
             return None, "heuristic triage (--method heuristic)"
         config = self.options.classifier
-        categories = [label_category(labels or []) for labels in self.labelled["labels"]]
-        examples = self.labelled.filter(pl.Series([c is not None for c in categories]))
+        categories = [label_category(labels or []) for labels in self.labelled["labels"].to_list()]
+        examples = self.labelled.filter(
+            pl.Series([c is not None for c in categories], dtype=pl.Boolean)
+        )
         categories = [c for c in categories if c is not None]
         try:
             check_trainable(categories, config)  # before anything is embedded
