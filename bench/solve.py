@@ -186,6 +186,7 @@ def triage_bench(root: Path, issues: int, labelled: int, embeddings: str) -> dic
         summary = triage_flow(db_path=db, rank=False, options=options)
         seconds = time.perf_counter() - started
         runs[name] = {
+            "load_before": load_average(),
             "seconds": round(seconds, 3),
             "triaged": summary.triaged,
             "issues_per_second": round(summary.triaged / seconds, 1),
@@ -209,6 +210,9 @@ def triage_bench(root: Path, issues: int, labelled: int, embeddings: str) -> dic
             "seconds_per_1000_issues": round(1000 * first["seconds"] / max(issues, 1), 2),
             # what the embedding added: the first run minus the cached run
             "embedding_seconds_estimate": round(first["seconds"] - cached["seconds"], 3),
+            "embedded_per_second": round(computed / (first["seconds"] - cached["seconds"]), 1)
+            if computed and first["seconds"] > cached["seconds"]
+            else None,
         },
         "goal": {
             "metric": "issues triaged per second, embeddings cached",
@@ -221,7 +225,7 @@ def triage_bench(root: Path, issues: int, labelled: int, embeddings: str) -> dic
 
 # --- repositories and a scripted OpenAI-compatible server ------------------------------------
 
-MODULE = '''"""Module {j}: `legacy_value` is deprecated in favour of `new_value`."""
+MODULE = '''"""{name}, module {j}: `legacy_value` is deprecated in favour of `new_value`."""
 
 from pkg.values import legacy_value, new_value  # noqa: F401
 
@@ -265,7 +269,7 @@ def make_repo(root: Path, name: str, modules: int) -> None:
     git(bare, "init", "-q", "--bare", "-b", "main")
     files = {"pkg/__init__.py": "", "pkg/values.py": VALUES, "tests/__init__.py": ""}
     for j in range(modules):
-        files[f"pkg/mod_{j}.py"] = MODULE.format(j=j)
+        files[f"pkg/mod_{j}.py"] = MODULE.format(name=name, j=j)  # no two prompts alike
     files["tests/test_values.py"] = TEST.format(
         imports=", ".join(f"mod_{j}" for j in range(modules)),
         asserts="\n".join(f"    assert mod_{j}.value_{j}() == {2 * j}" for j in range(modules)),
@@ -356,7 +360,7 @@ def solve_issue(repo: str, j: int) -> dict:
     return {
         "issue_id": f"I_{repo}_{j}", "repo_full_name": repo, "number": j + 1,
         "title": f"pkg/mod_{j}.py still calls legacy_value",
-        "body": f"value_{j} in pkg/mod_{j}.py should call new_value; legacy_value is deprecated.",
+        "body": f"In {repo}, value_{j} in pkg/mod_{j}.py should call new_value instead.",
         "state": "OPEN", "labels": ["bug"], "reactions": 3, "comments": 1,
         "author_association": "NONE", "linked_pull_requests": 0,
         "url": f"https://github.com/{repo}/issues/{j + 1}", "created_at": at - timedelta(days=9),
@@ -388,6 +392,14 @@ def api_key():
             os.environ[API_KEY_ENV] = before
 
 
+def load_average() -> float | None:
+    """The 1-minute load average: other work on the same cores stretches every figure."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
+
+
 def median(values: list[float]) -> float | None:
     return round(statistics.median(values), 3) if values else None
 
@@ -417,6 +429,7 @@ def solve_bench(root: Path, repos: int, per_repo: int) -> dict:
         merge=MergePolicy(min_confidence=0.8),
         rollout=RolloutLimits(max_open_prs=10_000, prs_per_hour=10_000),
     )
+    load = load_average()
     with PatchServer() as server:
         llm = LlmEndpoint(base_url=server.base_url, model="bench-model", requests_per_minute=60_000)
         with api_key():
@@ -433,12 +446,14 @@ def solve_bench(root: Path, repos: int, per_repo: int) -> dict:
         "issues_per_repo": per_repo,
         "issues": len(issues),
         "rank_s": round(rank_s, 3),
+        "load_before": load,
         "wall_s": round(wall, 3),
         "attempted": summary.attempted,
         "solved": len(solved),
         "states": dict(sorted(summary.states.items())),
         "server_requests": server.requests,
         "llm_calls": figures["calls"],
+        "llm_cache_hits": figures["cache_hits"],
         "tokens": figures["tokens"],
         "calls_per_solved_issue": round(figures["calls"] / n, 3),
         "tokens_per_solved_issue": round(figures["tokens"] / n, 1),
@@ -461,8 +476,9 @@ def ledger_figures(db: Path) -> dict:
     """LLM calls and tokens, suite seconds, and per issue its fix run's seconds, LLM calls and
     tokens and its changes' suite seconds."""
     with store.connect(db, read_only=True) as con:
-        calls, tokens = con.execute(
-            "SELECT count(*), coalesce(sum(tokens_in + tokens_out), 0) FROM ledger_llm_calls "
+        calls, tokens, hits = con.execute(
+            "SELECT count(*), coalesce(sum(tokens_in + tokens_out), 0), "
+            "count(*) FILTER (WHERE cache_hit) FROM ledger_llm_calls "
             "WHERE prompt_name = 'llm_patch'"
         ).fetchone()
         suites = con.execute(
@@ -493,6 +509,7 @@ def ledger_figures(db: Path) -> dict:
         ).fetchall()
     return {
         "calls": int(calls),
+        "cache_hits": int(hits),
         "tokens": int(tokens),
         "suite_seconds": float(suites),
         "per_fix_run": [
@@ -522,6 +539,11 @@ def report(payload: dict) -> None:
             f"{run['issues_per_second']:8.1f} issues/s  (embeddings: "
             f"{run['embeddings_cached']} cached, {run['embeddings_computed']} computed)"
         )
+    first = t["first_time"]
+    print(
+        f"first-time cost: {first['embedded_texts']} texts embedded, ~"
+        f"{first['embedding_seconds_estimate']} s ({first['embedded_per_second']} texts/s)"
+    )
     goal = t["goal"]
     print(f"goal >= {goal['min_per_second']}/s with cached embeddings: "
           f"{goal['per_second']}/s, met: {goal['met']}")  # fmt: skip
@@ -531,7 +553,7 @@ def report(payload: dict) -> None:
     print(f"solve: {s['solved']} of {s['issues']} issues solved ({s['states']}) in "
           f"{s['wall_s']:.2f} s over {s['repos']} repositories")  # fmt: skip
     print(f"  per solved issue: {s['calls_per_solved_issue']} LLM calls, "
-          f"{s['tokens_per_solved_issue']} tokens")  # fmt: skip
+          f"{s['tokens_per_solved_issue']} tokens ({s['llm_cache_hits']} cache hits)")  # fmt: skip
     print(f"  per issue: {s['wall_s_per_issue']} s wall, {s['target_test_s_per_issue']} s the "
           f"target's tests, {s['overhead_s_per_issue']} s the loop's overhead "
           f"({100 * (s['overhead_share'] or 0):.0f} % of the wall)")  # fmt: skip

@@ -26,6 +26,7 @@ def test_reports_triage_throughput_and_the_cost_of_a_solved_issue(prefect_server
     solve = result["solve"]
     assert (solve["issues"], solve["attempted"], solve["solved"]) == (1, 1, 1)
     assert solve["states"] == {"MERGED": 1} and solve["server_requests"] == 1
+    assert solve["llm_cache_hits"] == 0 and solve["load_before"] is not None
     assert solve["calls_per_solved_issue"] == 1 and solve["tokens_per_solved_issue"] > 100
     assert 0 < solve["target_test_s"] < solve["wall_s"]
     assert 0 < solve["overhead_s_per_issue"] < solve["wall_s_per_issue"]
