@@ -60,6 +60,7 @@ bench: $(STAMP)  ## benchmarks: print figures, write bench/results/*.json
 	$(BIN)/python bench/app.py
 	$(BIN)/python bench/github_requests.py
 	$(BIN)/python bench/redundancy.py
+	$(BIN)/python bench/solve.py
 
 clean:
 	rm -rf $(VENV) .globallm

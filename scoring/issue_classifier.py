@@ -188,6 +188,18 @@ class IssueClassifier:
         return [(self.categories[i], float(p[row, i])) for row, i in enumerate(best)]
 
 
+def check_trainable(categories: list[str], config: ClassifierConfig | None = None) -> None:
+    """NotEnoughLabels unless `categories` (one per labelled text) train a classifier: at
+    least `min_examples` of them in at least two categories of `min_per_category` each. What
+    train_classifier checks, without training (before embedding the texts, say)."""
+    config = config or ClassifierConfig()
+    tally = Counter(categories)
+    kept = [c for c in CATEGORIES if tally[c] >= config.min_per_category]
+    if len(kept) < 2 or sum(tally[c] for c in kept) < config.min_examples:
+        counts = {c: tally[c] for c in CATEGORIES if tally[c]}
+        raise NotEnoughLabels(len(categories), counts, config)
+
+
 def train_classifier(
     texts: list[str],
     categories: list[str],

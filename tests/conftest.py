@@ -32,13 +32,18 @@ from tests.gitrepos import CommitSpec, make_repo  # noqa: E402
 @pytest.fixture(autouse=True)
 def isolated_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """No test reads the developer's ~/.config or ./globallm.yaml, a GLOBALLM_* variable, or
-    an OpenAI key or URL (with one, `triage` and every issue crawl would ask that LLM)."""
+    an OpenAI key or URL (with one, `triage` and every issue crawl would ask that LLM); triage
+    embeds no issue unless a test asks (GLOBALLM_TRIAGE_EMBEDDINGS=off)."""
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     for name in list(os.environ):
         if name.startswith("GLOBALLM_") or name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
             monkeypatch.delenv(name)
+    # Triage's classifier blends in MiniLM embeddings by default when the extra is installed:
+    # loading torch and the model costs 5-20 s per process, so only the tests that ask for
+    # them (TriageOptions(embeddings="minilm")) pay it; the others train on TF-IDF alone.
+    monkeypatch.setenv("GLOBALLM_TRIAGE_EMBEDDINGS", "off")
     work = tmp_path / "cwd"
     work.mkdir()
     monkeypatch.chdir(work)

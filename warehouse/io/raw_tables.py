@@ -73,6 +73,19 @@ RAW_TABLES: dict[str, str] = {
         triaged_at TIMESTAMPTZ NOT NULL,
         PRIMARY KEY (issue_id, issue_updated_at, model_version)
     """,
+    # Sentence embeddings of issues (flows/triage.py's classifier): one row per issue version
+    # and model, so an unchanged issue is embedded once; text_sha is of the text embedded
+    # (scoring/issue_classifier.py's issue_text), a vector of another text is not reused
+    "raw_issue_embeddings": """
+        issue_id VARCHAR NOT NULL,
+        issue_updated_at TIMESTAMPTZ NOT NULL,
+        model VARCHAR NOT NULL,
+        dim INTEGER NOT NULL,
+        text_sha VARCHAR NOT NULL,
+        vector FLOAT[] NOT NULL,
+        embedded_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (issue_id, issue_updated_at, model)
+    """,
     "raw_local_manifests": """
         repo_id VARCHAR NOT NULL,
         path VARCHAR NOT NULL,

@@ -137,7 +137,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE OR REPLACE VIEW {name} AS {select}")
 
 
-def _frame(rows: Sequence[BaseModel | dict[str, Any]]) -> pl.DataFrame:
+def _frame(rows: Sequence[BaseModel | dict[str, Any]] | pl.DataFrame) -> pl.DataFrame:
+    if isinstance(rows, pl.DataFrame):  # already columnar (e.g. embedding vectors)
+        return rows
     records = [row.model_dump() if isinstance(row, BaseModel) else dict(row) for row in rows]
     for record in records:
         for key, value in record.items():
@@ -149,10 +151,11 @@ def _frame(rows: Sequence[BaseModel | dict[str, Any]]) -> pl.DataFrame:
 def land(
     con: duckdb.DuckDBPyConnection,
     table: str,
-    rows: Sequence[BaseModel | dict[str, Any]],
+    rows: Sequence[BaseModel | dict[str, Any]] | pl.DataFrame,
     replace_scope: dict[str, Any] | None = None,
 ) -> int:
-    """Upsert rows by the table's primary key; first drop the scope's old rows if given.
+    """Upsert rows (models, dicts or a polars frame) by the table's primary key; first drop the
+    scope's old rows if given.
 
     `replace_scope` (e.g. {"repo_id": ...}) makes the landing a snapshot of that scope, so a
     manifest deleted since the last crawl disappears instead of lingering.
@@ -164,7 +167,7 @@ def land(
         if replace_scope:
             where = " AND ".join(f"{column} = ?" for column in replace_scope)
             con.execute(f"DELETE FROM {table} WHERE {where}", list(replace_scope.values()))
-        if rows:
+        if len(rows):
             frame = _frame(rows)  # read by DuckDB's replacement scan below
             if {name for name, _ in columns(table)} <= set(frame.columns):
                 # Whole rows: delete the keys, then insert. DuckDB's INSERT OR REPLACE rewrites

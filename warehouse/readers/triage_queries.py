@@ -1,6 +1,7 @@
 """SQL of triage: the open issues a triage method has not read in their current version, the
-labelled issues an offline classifier learns from, and the local checkouts of the issues'
-GitHub repositories (whose file paths an LLM's triage prompt may name).
+labelled issues an offline classifier learns from, the cached sentence embeddings of issue
+versions, and the local checkouts of the issues' GitHub repositories (whose file paths an
+LLM's triage prompt may name).
 
 Both read the raw landing tables, so triage works right after a crawl, before any dbt build.
 """
@@ -29,10 +30,20 @@ LIMIT $limit
 
 # Every issue with at least one label, whatever its state: labels are free supervision.
 LABELLED_SQL = """
-SELECT issue_id, title, coalesce(body, '') AS body, labels
+SELECT issue_id, updated_at, title, coalesce(body, '') AS body, labels
 FROM raw_github_issues
 WHERE len(coalesce(labels, []::VARCHAR[])) > 0
 ORDER BY issue_id
+"""
+
+# The cached vector of each wanted (issue version, text) by `model`, by the wanted row's position.
+CACHED_EMBEDDINGS_SQL = """
+SELECT w.position, e.vector
+FROM embeddings_wanted AS w
+JOIN raw_issue_embeddings AS e
+  ON e.issue_id = w.issue_id AND e.issue_updated_at = w.issue_updated_at
+ AND e.model = $model AND e.text_sha = w.text_sha
+ORDER BY w.position
 """
 
 OPEN_COUNT_SQL = """
@@ -65,6 +76,18 @@ def untriaged(
 def labelled(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Issues with labels: the classifier's training candidates (a label may name no category)."""
     return con.execute(LABELLED_SQL).pl()
+
+
+def cached_embeddings(
+    con: duckdb.DuckDBPyConnection, wanted: pl.DataFrame, model: str
+) -> pl.DataFrame:
+    """Of `wanted` (issue_id, issue_updated_at, text_sha; one row per text), the rows whose
+    vector `model` made is cached: their position in `wanted` and the vector (a list)."""
+    con.register("embeddings_wanted", wanted.with_row_index("position"))
+    try:
+        return con.execute(CACHED_EMBEDDINGS_SQL, {"model": model}).pl()
+    finally:
+        con.unregister("embeddings_wanted")
 
 
 def open_issues(con: duckdb.DuckDBPyConnection, repo: str | None) -> int:

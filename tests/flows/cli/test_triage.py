@@ -50,6 +50,11 @@ def test_triage_without_issues_says_which_command_fills_them(tmp_path):
     assert ran.exit_code == 1 and "globallm issues --repo OWNER/NAME" in ran.output
     bad = runner.invoke(app, ["--db", str(tmp_path / "none.duckdb"), "triage", "--method", "x"])
     assert bad.exit_code == 2 and "--method must be one of" in bad.output
+    args = ["--db", str(tmp_path / "none.duckdb"), "triage", "--embeddings", "yes"]
+    unknown = runner.invoke(app, args)
+    assert (
+        unknown.exit_code == 2 and "--embeddings must be one of auto, minilm, off" in unknown.output
+    )
     queue = runner.invoke(app, ["--db", str(tmp_path / "none.duckdb"), "prioritize", "--issues"])
     assert queue.exit_code == 1 and "Traceback" not in queue.output
 
