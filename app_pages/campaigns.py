@@ -51,6 +51,15 @@ def run_figures(run: dict[str, Any]) -> None:
         column.metric(label, run[key])
 
 
+def held_back(run_id: str) -> None:
+    """The run's blocked and failed changes counted by reason ("9 x no test passes")."""
+    reasons = app_cache.read(runs_q.outcome_reasons, run_id)
+    if reasons.is_empty():
+        return
+    st.markdown("**Held back, by reason**")
+    st.dataframe(reasons, hide_index=True)
+
+
 def burndown_chart(run_id: str) -> None:
     st.subheader("Burndown")
     data = app_cache.read(runs_q.burndown, run_id)
@@ -201,5 +210,6 @@ else:
             "Run", list(by_id), format_func=lambda r: run_label(by_id[r]), key="campaign_run"
         )
         run_figures(by_id[run_id])
+        held_back(run_id)
         burndown_chart(run_id)
         repository_section(run_id)

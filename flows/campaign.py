@@ -21,6 +21,7 @@ from tasks.campaign.recipes import plan_repository, write_plan_file
 from tasks.local.repos import list_repositories
 from tasks.progress import progress_steps
 from tasks.store.ledger import load_plan, record_plan_items
+from tasks.store.run_report import publish_report
 
 
 class CampaignSpec(BaseModel):
@@ -136,6 +137,7 @@ def campaign_run_flow(
                 record_plan_items(db_path, failed, state="FAILED")
                 states["FAILED"] += 1
             advance(Path(repo).name)
+    publish_report(db_path, run_id)
     return CampaignSummary(
         run_id=run_id, plan=plan, states=dict(states), skipped_done=len(items) - len(pending)
     )

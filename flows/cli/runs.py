@@ -11,6 +11,7 @@ import duckdb
 import polars as pl
 import typer
 
+from fixers.run_report import reasons_line
 from flows.cli.common import FILL_HINT, FormatOption, fail, settings_for
 from flows.cli.output import OutputFormat, console, print_frame
 from warehouse.io import llm_cache, snapshot
@@ -76,12 +77,35 @@ def runs_show(ctx: typer.Context, run_id: str) -> None:
             f"[bold]{change['branch']}[/bold] {change['state']} "
             f"(+{change['lines_added']} -{change['lines_removed']}): {reasons}"
         )
+    held = reasons_line(run_queries.run_reasons(db, full).to_dicts())
+    if held:
+        console.print(f"held back: {held}")
     llm = llm_queries.run_llm_usage(db, full)
     if llm["calls"]:
         console.print(
             f"LLM: {_count(llm['calls'], 'call')} ({llm['cache_hits']} cached), "
             f"{llm['tokens_in'] + llm['tokens_out']:,} tokens, cost {llm['cost']:.4f}"
         )
+
+
+@runs_app.command("report")
+def runs_report(
+    ctx: typer.Context,
+    run_id: str,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the markdown here")] = None,
+) -> None:
+    """A markdown report of a campaign run for the repositories' owners: per change the state,
+    tests and coverage before and after, the gate's reasons, the sandbox, the pull request."""
+    from tasks.store.run_report import report_markdown
+
+    db, full = _run_id(ctx, run_id)
+    markdown = report_markdown(db, full)
+    if out is None:
+        typer.echo(markdown, nl=False)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(markdown, encoding="utf-8")
+    console.print(f"wrote {out}")
 
 
 @runs_app.command("compare")

@@ -44,6 +44,10 @@ def test_the_runs_table_lists_the_campaign_with_its_changes_by_state(app_warehou
     assert figures["Merged"] == "2"
     assert figures["Blocked"] == "1"
     assert figures["Open"] == "0"
+    held = _table(at, {"state", "reason", "changes"})
+    assert held.to_dict("records") == [
+        {"state": "BLOCKED", "reason": "tests fail after the change", "changes": 1}
+    ]
 
 
 def test_the_burndown_starts_at_zero_and_ends_with_two_merged_and_one_blocked(

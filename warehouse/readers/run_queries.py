@@ -291,3 +291,56 @@ def find_change(db_path: Path, prefix: str) -> dict:
         what = "no change" if not found else f"{len(found)} changes"
         raise UnknownRun(f"{what} with an id starting {prefix!r}")
     return found[0]
+
+
+# Why a run's changes were blocked or failed, one reason a row ("tests fail after the change:
+# a, b" counts as "tests fail after the change"), with plan items that failed before any change.
+REASONS_SQL = """
+WITH reasons AS (
+    SELECT state, regexp_replace(unnest(gate_reasons), ':.*$', '') AS reason
+    FROM ledger_changes WHERE run_id = $run AND state IN ('BLOCKED', 'FAILED')
+    UNION ALL
+    SELECT 'FAILED', regexp_replace(coalesce(reason, 'no reason recorded'), ':.*$', '')
+    FROM ledger_plan_items WHERE run_id = $run AND status = 'FAILED' AND change_id IS NULL
+)
+SELECT state, reason, count(*) AS changes FROM reasons
+GROUP BY ALL ORDER BY changes DESC, state, reason
+"""
+
+
+def outcome_reasons(con: duckdb.DuckDBPyConnection, run_id: str) -> pl.DataFrame:
+    """A run's blocked and failed changes counted by reason, most common first."""
+    return con.execute(REASONS_SQL, {"run": run_id}).pl()
+
+
+def run_reasons(db_path: Path, run_id: str) -> pl.DataFrame:
+    with store.connect(db_path, read_only=True) as con:
+        return outcome_reasons(con, run_id)
+
+
+# Per change: its repository, state, tests and coverage before and after, the gate's reasons,
+# the sandbox it ran in and its pull request: the campaign report's rows.
+REPORT_SQL = """
+SELECT c.repo, c.state, c.branch, c.pr_url, c.files_changed, c.lines_added, c.lines_removed,
+       c.gate_reasons, v.tests_before, v.tests_after, v.passed_before, v.passed_after,
+       v.coverage_before, v.coverage_after, v.new_failures, v.isolation, v.duration_s
+FROM ledger_changes AS c LEFT JOIN ledger_verifications AS v USING (change_id)
+WHERE c.run_id = $run
+ORDER BY c.repo, c.branch
+"""
+
+
+def run_report_rows(db_path: Path, run_id: str) -> tuple[dict, list[dict], pl.DataFrame]:
+    """The run's ledger row, its changes with their verification, and its reasons."""
+    with store.connect(db_path, read_only=True) as con:
+        run = con.execute(
+            "SELECT run_id, kind, recipe, status, created_at, updated_at FROM ledger_runs"
+            " WHERE run_id = ?",
+            [run_id],
+        ).pl()
+        rows = con.execute(REPORT_SQL, {"run": run_id}).pl().to_dicts()
+        return (
+            (run.to_dicts()[0] if run.height else {"run_id": run_id}),
+            rows,
+            outcome_reasons(con, run_id),
+        )
