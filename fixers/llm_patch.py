@@ -9,7 +9,6 @@ ambiguous, and either way guessing would change the wrong code, so the whole fil
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import PurePosixPath
@@ -20,9 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from fixers.placeholders import UnknownPlaceholder, restore
 from fixers.recipe import Recipe, RecipeOptions
 from fixers.results import FixResult
+from prompts.answers import UnreadableAnswer, answer_json, first_problems
 
 # A ```json ... ``` (or bare ```) block: models often wrap JSON in one despite being asked not to.
-_FENCE = re.compile(r"```[ \t]*(?:json|JSON)?[ \t]*\r?\n(.*?)```", re.DOTALL)
 # Suffixes of files that are not text; everything else is a candidate for an edit.
 _BINARY_SUFFIXES = frozenset(
     (  # noqa: SIM905 - one string reads better than 44 lines of one suffix each
@@ -53,29 +52,12 @@ class EditProposal(BaseModel):
     confidence: float = Field(ge=0.0, le=1.0)
 
 
-def _first_problem(error: ValidationError) -> str:
-    problems = []
-    for item in error.errors()[:3]:
-        where = ".".join(str(part) for part in item["loc"]) or "answer"
-        problems.append(f"{where}: {item['msg']}")
-    return "; ".join(problems)
-
-
 def parse_edits(answer_text: str) -> EditProposal:
     """The edits in a model's answer; MalformedAnswer with a readable reason otherwise."""
-    text = (answer_text or "").strip()
-    if not text:
-        raise MalformedAnswer("the answer is empty")
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        fenced = _FENCE.search(text)
-        if fenced is None:
-            raise MalformedAnswer(f"the answer is not JSON ({error})") from error
-        try:
-            data = json.loads(fenced.group(1))
-        except json.JSONDecodeError as inner:
-            raise MalformedAnswer(f"the fenced block is not JSON ({inner})") from inner
+        data = answer_json(answer_text)
+    except UnreadableAnswer as error:
+        raise MalformedAnswer(str(error)) from error
     if not isinstance(data, dict):
         raise MalformedAnswer(
             f"the answer is a JSON {type(data).__name__}, not an object with 'edits'"
@@ -83,7 +65,7 @@ def parse_edits(answer_text: str) -> EditProposal:
     try:
         return EditProposal.model_validate(data)
     except ValidationError as error:
-        raise MalformedAnswer(f"the answer has the wrong shape: {_first_problem(error)}") from error
+        raise MalformedAnswer(f"the answer has the wrong shape: {first_problems(error)}") from error
 
 
 def _same_path(a: str, b: str) -> bool:

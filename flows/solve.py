@@ -109,7 +109,7 @@ def solve_flow(
     notice = None
     if not llm_configured(llm):
         notice = NO_LLM
-        outcomes = [_skip(db_path, run_id, issue, NO_LLM) for issue in issues]
+        outcomes = [_passed_over(db_path, run_id, issue, NO_LLM) for issue in issues]
         return _summary(run_id, issues, never, outcomes, notice)
     by_repo: dict[str, list[SolveIssue]] = defaultdict(list)
     for issue in issues:
@@ -202,7 +202,7 @@ def _attempt(context: _Context, issue: SolveIssue) -> IssueOutcome:
     db_path, run_id = context.db_path, context.run_id
     over = context.budget.start(issue)
     if over:
-        return _skip(db_path, run_id, issue, over)
+        return _passed_over(db_path, run_id, issue, over)
     try:
         path = checkout(
             issue.repo,
@@ -211,11 +211,11 @@ def _attempt(context: _Context, issue: SolveIssue) -> IssueOutcome:
             context.params.checkouts_dir,
         )
     except CheckoutError as error:
-        return _fail(db_path, run_id, issue, str(error))
+        return _passed_over(db_path, run_id, issue, str(error), "FAILED")
     files = issue_files(path, issue.scope, issue.title, issue.body)
     if not files:
         why = "no file to change: neither the triage's scope nor the issue names one"
-        return _skip(db_path, run_id, issue, why)
+        return _passed_over(db_path, run_id, issue, why)
     spec = IssueSpec(
         url=issue.url,
         title=issue.title,
@@ -240,7 +240,8 @@ def _attempt(context: _Context, issue: SolveIssue) -> IssueOutcome:
             parent_run_id=run_id,
         )
     except Exception as error:  # one issue that breaks never stops the others
-        return _fail(db_path, run_id, issue, f"fix failed: {type(error).__name__}: {error}")
+        why = f"fix failed: {type(error).__name__}: {error}"
+        return _passed_over(db_path, run_id, issue, why, "FAILED")
     finally:
         context.budget.spent(issue, 0, time.monotonic() - began)
     context.budget.spent(issue, summary.tokens, 0.0)
@@ -264,26 +265,17 @@ def _attempt(context: _Context, issue: SolveIssue) -> IssueOutcome:
     )
 
 
-def _skip(db_path: Path, run_id: str, issue: SolveIssue, why: str) -> IssueOutcome:
-    record_issue_event(db_path, run_id, issue.url, "SKIPPED", why)
+def _passed_over(
+    db_path: Path, run_id: str, issue: SolveIssue, why: str, status: str = "SKIPPED"
+) -> IssueOutcome:
+    """An issue not tried (SKIPPED) or whose attempt broke (FAILED): an event with why."""
+    record_issue_event(db_path, run_id, issue.url, status, why)
     return IssueOutcome(
         url=issue.url,
         repo=issue.repo,
         rank=issue.rank,
         decision=issue.decision,
-        status="SKIPPED",
-        reason=why,
-    )
-
-
-def _fail(db_path: Path, run_id: str, issue: SolveIssue, why: str) -> IssueOutcome:
-    record_issue_event(db_path, run_id, issue.url, "FAILED", why)
-    return IssueOutcome(
-        url=issue.url,
-        repo=issue.repo,
-        rank=issue.rank,
-        decision=issue.decision,
-        status="FAILED",
+        status=status,
         reason=why,
     )
 

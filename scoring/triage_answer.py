@@ -8,17 +8,15 @@ classifier or the heuristic), while small liberties are forgiven: a ```json fenc
 
 from __future__ import annotations
 
-import json
 import math
-import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from prompts.answers import UnreadableAnswer, answer_json, first_problems
 from scoring.triage_heuristic import MAX_SCOPE, Category
 
 # A ```json ... ``` (or bare ```) block: models often wrap JSON in one despite being asked not to.
-_FENCE = re.compile(r"```[ \t]*(?:json|JSON)?[ \t]*\r?\n(.*?)```", re.DOTALL)
 MAX_SCOPE_ENTRY_CHARS = 200  # a path or a dotted module name, not a paragraph
 MAX_REASON_CHARS = 500
 FIELDS = ("category", "complexity", "scope", "breaking_risk", "solvable", "solvable_reason",
@@ -86,33 +84,12 @@ class TriageAnswer(BaseModel):
         return value
 
 
-def _first_problem(error: ValidationError) -> str:
-    problems = []
-    for item in error.errors()[:3]:
-        where = ".".join(str(part) for part in item["loc"]) or "answer"
-        problems.append(f"{where}: {item['msg']}")
-    return "; ".join(problems)
-
-
-def _json(text: str) -> object:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        fenced = _FENCE.search(text)
-        if fenced is None:
-            raise MalformedTriage(f"the answer is not JSON ({error})") from error
-        try:
-            return json.loads(fenced.group(1))
-        except json.JSONDecodeError as inner:
-            raise MalformedTriage(f"the fenced block is not JSON ({inner})") from inner
-
-
 def parse_triage(text: str) -> TriageAnswer:
     """The triage in a model's answer; MalformedTriage with a readable reason otherwise."""
-    text = (text or "").strip()
-    if not text:
-        raise MalformedTriage("the answer is empty")
-    data = _json(text)
+    try:
+        data = answer_json(text)
+    except UnreadableAnswer as error:
+        raise MalformedTriage(str(error)) from error
     if not isinstance(data, dict):
         raise MalformedTriage(f"the answer is a JSON {type(data).__name__}, not a triage object")
     missing = [name for name in FIELDS if name not in data]
@@ -121,4 +98,4 @@ def parse_triage(text: str) -> TriageAnswer:
     try:
         return TriageAnswer.model_validate(data)
     except ValidationError as error:
-        raise MalformedTriage(f"the answer has the wrong shape: {_first_problem(error)}") from error
+        raise MalformedTriage(f"the answer has the wrong shape: {first_problems(error)}") from error

@@ -105,6 +105,12 @@ def make_campaign_repo(
         files["tests/test_style.py"] = OLD_SPELLING_TEST
     if suite_seconds:
         files["tests/test_slow.py"] = SLOW_TEST.format(seconds=suite_seconds)
+    return make_repo_with_remote(root, name, files)
+
+
+def make_repo_with_remote(root: Path, name: str, files: dict[str, str]) -> Path:
+    """`root/work/name` holding `files` in one commit, its origin the bare
+    `root/remotes/name.git` with `main` pushed."""
     bare = root / "remotes" / f"{name}.git"
     bare.mkdir(parents=True)
     git(bare, "init", "-q", "--bare", "-b", "main")

@@ -119,7 +119,7 @@ def analyze(
     """One repository: health and impact with every component, its top open issues with their
     triage and priority, its budget spent this week and its open (and waiting) changes.
 
-    JSON: one object (repo, scores, open_issues, issues, budget, changes); CSV: the issues.
+    JSON: one object (repo, scores, open_issues, issues, budget, changes); CSV: the issues only.
     """
     settings = settings_for(ctx)
     key = analyze_queries.repo_key(repo)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from flows.campaign import CampaignSpec, campaign_run_flow
 from flows.campaign_repository import CampaignPolicy
-from tests.gitrepos import CommitSpec, git, make_repo
+from tests.campaign_repos import make_repo_with_remote
+from tests.gitrepos import git
 from warehouse.io import store
 
 # Their style: single quotes, aligned comments, a spaced dict; one annotation to upgrade.
@@ -38,13 +39,23 @@ def make_styled_repo(root: Path, name: str, pyproject: str | None) -> Path:
     files = {"app/__init__.py": "", "app/store.py": STORE, "tests/test_store.py": TESTS}
     if pyproject is not None:
         files["pyproject.toml"] = pyproject
-    bare = root / "remotes" / f"{name}.git"
-    bare.mkdir(parents=True)
-    git(bare, "init", "-q", "--bare", "-b", "main")
-    repo = make_repo(root / "work" / name, [CommitSpec("Ann", 10, files)], remote=str(bare))
-    git(repo, "push", "-q", "-u", "origin", "main")
-    git(repo, "remote", "set-head", "origin", "main")
-    return repo
+    return make_repo_with_remote(root, name, files)
+
+
+def upgrade(root: Path, **policy) -> Path:
+    """A dry-run upgrade-python campaign over `root/work`; its warehouse."""
+    db = root / "w.duckdb"
+    campaign_run_flow(
+        db_path=db,
+        spec=CampaignSpec(
+            recipe="upgrade-python",
+            options={"target_version": "3.12"},
+            paths=[root / "work"],
+            runs_dir=root / "runs",
+        ),
+        policy=CampaignPolicy(dry_run=True, **policy),
+    )
+    return db
 
 
 def changed_lines(db: Path) -> dict[str, list[str]]:
@@ -66,18 +77,7 @@ def test_only_the_recipes_lines_change_and_a_declared_formatter_formats_only_tho
 ):
     make_styled_repo(tmp_path, "plain", None)
     make_styled_repo(tmp_path, "ruffed", "[tool.ruff.format]\nquote-style = 'single'\n")
-    db = tmp_path / "w.duckdb"
-    campaign_run_flow(
-        db_path=db,
-        spec=CampaignSpec(
-            recipe="upgrade-python",
-            options={"target_version": "3.12"},
-            paths=[tmp_path / "work"],
-            runs_dir=tmp_path / "runs",
-        ),
-        policy=CampaignPolicy(dry_run=True),
-    )
-    diffs = changed_lines(db)
+    diffs = changed_lines(upgrade(tmp_path))
     # no formatter declared: the recipe's own lines, in the project's style
     assert "+def load(url:str)->str | None:" in diffs["plain"]
     assert all("LIMITS" not in line and "'large'" not in line for line in diffs["plain"])
@@ -100,22 +100,8 @@ LONG = (
 def test_a_final_diff_over_the_line_cap_is_split_into_smaller_changes(prefect_server, tmp_path):
     files = {"app/__init__.py": "", "app/one.py": LONG, "app/two.py": LONG,
              "pyproject.toml": "[tool.ruff.format]\n", "tests/test_ok.py": TESTS_OK}  # fmt: skip
-    bare = tmp_path / "remotes" / "wide.git"
-    bare.mkdir(parents=True)
-    git(bare, "init", "-q", "--bare", "-b", "main")
-    repo = make_repo(tmp_path / "work" / "wide", [CommitSpec("Ann", 10, files)], remote=str(bare))
-    git(repo, "push", "-q", "-u", "origin", "main")
-    db = tmp_path / "w.duckdb"
-    campaign_run_flow(
-        db_path=db,
-        spec=CampaignSpec(
-            recipe="upgrade-python",
-            options={"target_version": "3.12"},
-            paths=[tmp_path / "work"],
-            runs_dir=tmp_path / "runs",
-        ),
-        policy=CampaignPolicy(dry_run=True, max_lines=10),  # the plan counts 4 lines in all
-    )
+    repo = make_repo_with_remote(tmp_path, "wide", files)
+    db = upgrade(tmp_path, max_lines=10)  # the plan counts 4 lines in all
     with store.connect(db, read_only=True) as con:
         changes = con.execute(
             "SELECT files_changed, lines_added + lines_removed, branch FROM ledger_changes"
