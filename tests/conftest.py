@@ -28,6 +28,106 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "300")
 
 from tests.gitrepos import CommitSpec, make_repo  # noqa: E402
 
+# What the slowest tests took (seconds, in one loaded `make test`: relative weights, not limits).
+# A file with a module's fixture is one unit (split across workers it would be built twice);
+# the long tests of a file without one are units of their own.
+SLOW_FILES = {
+    "tests/flows/test_solve.py": 200,
+    "tests/app/test_app_browser.py": 166,
+    "tests/flows/test_pipeline.py": 147,
+    "tests/flows/cli/test_discover_ranks.py": 123,
+    "tests/warehouse/test_github_models.py": 106,
+    "tests/app/test_reads_during_flows.py": 85,
+    "tests/flows/test_redundancy.py": 81,
+    "tests/flows/cli/test_solve.py": 78,
+    "tests/tasks/github/test_resume.py": 67,
+    "tests/flows/cli/test_main.py": 63,
+    "tests/bench/test_graph_bench.py": 62,
+    "tests/flows/cli/test_triage.py": 60,
+    "tests/flows/cli/test_discover.py": 56,
+    "tests/flows/test_github_crawl.py": 55,
+    "tests/flows/test_package_links.py": 54,
+    "tests/flows/test_fix_privacy.py": 51,
+    "tests/flows/test_sync.py": 45,
+    "tests/tasks/github/test_faults.py": 44,
+    "tests/flows/cli/test_dashboard_signals.py": 42,
+    "tests/flows/test_triage_llm.py": 36,
+    "tests/flows/cli/test_dashboard.py": 34,
+    "tests/bench/test_app_bench.py": 33,
+    "tests/tasks/github/test_discovery.py": 31,
+    "tests/tasks/dbt/test_build.py": 31,
+    "tests/flows/test_fix.py": 29,
+    "tests/bench/test_campaign_bench.py": 27,
+}
+SLOW_TESTS = {  # file: {test: seconds}
+    "tests/flows/cli/test_solve_e2e.py": {
+        "test_crawl_triage_rank_solve_and_resume": 146,
+    },
+    "tests/test_deployments_e2e.py": {
+        "test_deploy_all_then_a_worker_runs_the_nightly_pipeline": 145,
+    },
+    "tests/flows/test_pipeline_github.py": {
+        "test_pipeline_with_github_discovers_then_reads_issues": 98,
+        "test_run_command_fills_github_from_the_token_and_settings": 62,
+        "test_run_command_without_a_token_skips_github_in_one_line": 39,
+    },
+    "tests/flows/test_registry_crawl.py": {
+        "test_discover_registries_then_build_shows_the_edges": 59,
+        "test_npm_from_a_lockfile_with_the_dependents_service": 30,
+        "test_faults_and_an_unknown_package_are_recorded_and_the_crawl_goes_on": 16,
+    },
+    "tests/flows/test_campaign.py": {
+        "test_rename_api_rewrites_every_call_site": 55,
+        "test_resuming_a_repository_with_several_batches_keeps_every_change": 48,
+        "test_when_the_base_moves_a_waiting_branch_is_remade_on_the_new_base": 47,
+        "test_rollout_limit_waits_and_a_resumed_run_finishes_the_rest": 42,
+        "test_a_branch_a_person_committed_to_is_left_alone": 39,
+        "test_dry_run_publishes_nothing": 30,
+        "test_revert_restores_the_code_and_links_both_changes": 26,
+        "test_upgrade_merges_good_repos_and_blocks_the_broken_one": 23,
+        "test_a_repository_that_breaks_is_recorded_and_the_others_go_on": 20,
+    },
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under xdist, the slow tests first, spread over the workers: no long tail at the end.
+
+    `--dist worksteal` deals the collection out in contiguous equal shares, in order, one per
+    worker, and an idle worker then steals the end of the longest queue. So each share starts
+    with its part of the slow units (the longest first, each to the least loaded share) and is
+    filled up with the others in their usual order. The order is the same in every worker (xdist
+    requires it); a run without workers keeps the usual order.
+    """
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0"))
+    if workers < 2:
+        return
+    units: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        file = item.nodeid.split("::")[0]
+        key = item.nodeid if item.name in SLOW_TESTS.get(file, {}) else file
+        units.setdefault(key, []).append(item)
+    costs: dict[str, float] = dict(SLOW_FILES)
+    for file, tests in SLOW_TESTS.items():
+        costs.update({f"{file}::{name}": seconds for name, seconds in tests.items()})
+    slow = sorted((key for key in units if key in costs), key=lambda key: -costs[key])
+    shares: list[list[pytest.Item]] = [[] for _ in range(workers)]
+    loads = [0.0] * workers
+    for key in slow:
+        least = loads.index(min(loads))
+        shares[least] += units[key]
+        loads[least] += costs[key]
+    rest = [item for key, unit in units.items() if key not in costs for item in unit]
+    ordered: list[pytest.Item] = []
+    left = len(items)
+    for index, share in enumerate(shares):
+        size = left // (workers - index)  # what worksteal sends this worker first
+        left -= size
+        fill = max(0, size - len(share))
+        ordered += share + rest[:fill]
+        rest = rest[fill:]
+    items[:] = ordered + rest
+
 
 @pytest.fixture(autouse=True)
 def isolated_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

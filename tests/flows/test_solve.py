@@ -10,6 +10,7 @@ automated). A second solve does nothing twice.
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -88,8 +89,44 @@ def edits(path: str, search: str, replace: str, tokens_in: int = 1200) -> Reply:
 
 
 @pytest.fixture
-def queue(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """The warehouse with the three issues ranked, and the repositories' roots."""
+def queue(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+):
+    """The warehouse with the three issues ranked, and the repositories' roots.
+
+    Built by the real flows once per test process (a crawl and two dbt builds: the longest part
+    of these tests), then copied for each test, which writes to its own copy. The warehouse and
+    the repositories' remotes name the absolute path the build ran in, `live`; each test's copy
+    is reached through it (a symbolic link, re-pointed per test: one process runs one test at a
+    time), so every path they name is the test's own.
+    """
+    base = tmp_path_factory.getbasetemp() / "solve-queue"
+    live, template = base / "root", base / "template"
+    if not template.exists():  # the first test here in this process, or one after a failed build
+        if live.is_symlink():
+            live.unlink()
+        shutil.rmtree(live, ignore_errors=True)
+        live.mkdir(parents=True)
+        _build_queue(live, monkeypatch)
+        live.rename(template)
+    copy = tmp_path / "queue"
+    shutil.copytree(template, copy, symlinks=True)
+    live.unlink(missing_ok=True)
+    live.symlink_to(copy, target_is_directory=True)
+    _route_alpha_to_its_remote(live, monkeypatch)
+    return live / "w.duckdb", live
+
+
+def _route_alpha_to_its_remote(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """git's insteadOf sends alpha's fetches and pushes to the bare remote, as a mirror would."""
+    gitconfig = root / "gitconfig"
+    gitconfig.write_text(
+        f'[url "{root}/remotes/alpha.git"]\n\tinsteadOf = https://github.com/acme/alpha.git\n'
+    )
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
+
+
+def _build_queue(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("alpha", "beta", "gamma"):
         make_campaign_repo(tmp_path, name)
     alpha = tmp_path / "work" / "alpha"
@@ -99,11 +136,7 @@ def queue(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     db = tmp_path / "w.duckdb"
     crawl = CrawlSettings(include_environment=False)
     pipeline_flow(db_path=db, params=PipelineParams(paths=[alpha], crawl=crawl))
-    gitconfig = tmp_path / "gitconfig"
-    gitconfig.write_text(
-        f'[url "{tmp_path}/remotes/alpha.git"]\n\tinsteadOf = https://github.com/acme/alpha.git\n'
-    )
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(gitconfig))
+    _route_alpha_to_its_remote(tmp_path, monkeypatch)
     with store.connect(db) as con:
         store.land(con, "raw_github_issues", [ALPHA, BETA, GAMMA])
         store.land(
@@ -116,7 +149,6 @@ def queue(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
             ],
         )
     build_and_score(db, Scoring(), "test")
-    return db, tmp_path
 
 
 @pytest.fixture
