@@ -57,6 +57,9 @@ SLOW_FILES = {
     "tests/tasks/github/test_discovery.py": 31,
     "tests/tasks/dbt/test_build.py": 31,
     "tests/flows/test_fix.py": 29,
+    "tests/flows/test_campaign_diffs.py": 50,
+    "tests/flows/test_triage_embeddings.py": 40,
+    "tests/bench/test_solve_bench.py": 40,
     "tests/bench/test_campaign_bench.py": 27,
 }
 SLOW_TESTS = {  # file: {test: seconds}
