@@ -109,7 +109,7 @@ def test_the_environment_is_reused_and_python_overrides_it(prefect_server, tmp_p
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "extra")
     git(repo, "push", "-q", "origin", "main")
-    db, second = run(tmp_path)
+    _, second = run(tmp_path)
     assert second.states == {"MERGED": 1}
     assert envs(tmp_path) == [env] and (env / MARKER).stat().st_mtime_ns == built_at
     cached = ensure_environment(repo, find_interpreter("3.12"), tmp_path / "envs", str(repo))
