@@ -117,7 +117,9 @@ def _key(identity: str, version: str, deps_hash: str) -> str:
 
 
 def _last_lines(output: str) -> str:
+    """The installer's last lines, its warnings (e.g. about the index configuration) left out."""
     lines = [line for line in output.strip().splitlines() if line.strip()]
+    lines = [line for line in lines if not line.lower().startswith("warning:")] or lines
     return "\n".join(lines[-ERROR_LINES:]) or "no output"
 
 
