@@ -9,7 +9,7 @@ from collections import Counter, deque
 from pathlib import Path
 from typing import Literal
 
-from prefect import flow
+from prefect import flow, get_run_logger
 from pydantic import BaseModel
 
 from fixers.gate import GateDecision, MergePolicy, decide
@@ -141,6 +141,10 @@ def _suite_python(
         find_interpreter(version),
         policy.envs_dir or Path(db_path).absolute().parent / "envs",
         str(Path(repo_path).absolute()),
+    )
+    how = "built" if env.built else "reused" if env.error is None else "not built"
+    get_run_logger().info(
+        "test environment %s %s in %.1fs (python %s)", env.key, how, env.seconds, env.interpreter
     )
     if env.error is not None:
         return policy, f"environment: {env.error}"
