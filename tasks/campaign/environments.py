@@ -11,7 +11,8 @@ Where: `<cache_dir>/<key>/`, key = hash(repository identity, interpreter version
 marker file written last says the environment is complete; one without it is rebuilt. Built with
 uv (`uv venv`, `uv pip install`; uv reads the user's index configuration itself), or when uv is
 missing with `python -m venv` and pip. Installing runs the installer, not the target's code, with
-our environment (it needs the index); the suite later runs in the sandbox.
+our environment less anything named like a secret (it needs the index configuration; a
+package's build may run code); the suite later runs in the sandbox.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import glob
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -38,6 +40,8 @@ from tasks.campaign.process import execute
 MARKER = ".globallm-complete"
 SUITE_TOOLS = ["pytest", "pytest-cov"]
 ERROR_LINES = 12
+# an sdist's build runs code from the index: our tokens stay out of the installer's environment
+SECRET_NAMES = re.compile(r"TOKEN|SECRET|PASSW|API_KEY|CREDENTIAL|AUTH", re.IGNORECASE)
 
 
 class Environment(BaseModel):
@@ -126,7 +130,7 @@ def _last_lines(output: str) -> str:
 def _build(python: str, env_dir: Path, requirements: list[str], timeout: float) -> tuple:
     """Create the venv and install into it: (installer, error or None)."""
     uv = _uv()
-    own = dict(os.environ)
+    own = {k: v for k, v in os.environ.items() if not SECRET_NAMES.search(k)}
     target = str(env_dir / "bin" / "python")
     if uv:
         steps = [
