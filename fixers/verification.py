@@ -46,6 +46,7 @@ class Verification(BaseModel):
     timed_out: bool
     isolation: str
     duration_s: float
+    python: str = ""  # the interpreter the suites ran with (the target's environment or ours)
 
     @classmethod
     def compare(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import uuid
 from collections import Counter, deque
 from pathlib import Path
 from typing import Literal
 
-from prefect import flow
+from prefect import flow, get_run_logger
 from pydantic import BaseModel
 
 from fixers.gate import GateDecision, MergePolicy, decide
@@ -18,6 +19,7 @@ from fixers.pr_body import render_pr_body
 from fixers.verification import SuiteSummary, Verification
 from flows.runtime.ledger_hooks import LEDGER_HOOKS
 from flows.runtime.once import once
+from tasks.campaign.environments import ensure_environment_task, find_interpreter
 from tasks.campaign.recipes import AppliedBatch, apply_batch
 from tasks.campaign.repo_state import (
     Base,
@@ -32,7 +34,7 @@ from tasks.local.git import GitError
 from tasks.pulls.github import auto_merge_github, publish_github
 from tasks.pulls.local import merge_local, publish_local
 from tasks.pulls.provider import ProviderError
-from tasks.store.ledger import count_changes, record_change
+from tasks.store.ledger import count_changes, record_change, record_plan_items
 
 # Roll-out limits are counted in the ledger; one campaign's repositories share this process.
 _ROLLOUT = threading.Lock()
@@ -50,7 +52,9 @@ class CampaignPolicy(BaseModel):
     dry_run: bool = False
     provider: Literal["local", "github"] = "local"
     github: GitHubEndpoint = GitHubEndpoint()  # where the github provider opens pull requests
-    python: str | None = None  # runs the targets' suites (needs pytest, pytest-cov); ours if None
+    python: str | None = None  # runs the targets' suites (needs pytest, pytest-cov); no env built
+    environments: bool = True  # each target's suite in an env of its declared deps (README)
+    envs_dir: Path | None = None  # the environments' cache; None: `envs/` beside the db
 
 
 @flow(name="campaign-repository", **LEDGER_HOOKS)
@@ -68,12 +72,22 @@ def repository_flow(
 ) -> dict[str, int]:
     """Every pending batch of one repository through the pipeline; the states reached."""
     base = prepare_base(repo_path, worktree_root / "baseline")
-    before = run_suite_task(worktree_root / "baseline", policy.limits, policy.python).summary()
+    policy, env_error = _suite_python(db_path, repo_path, worktree_root, recipe, options, policy)
+    if env_error is None:
+        before = run_suite_task(worktree_root / "baseline", policy.limits, policy.python).summary()
     remove_worktree(repo_path, worktree_root / "baseline")
     batches = make_batches(
         items, policy.batch_size, policy.max_lines, policy.group_by, base.codeowners
     )
     states: Counter[str] = Counter()
+    if env_error is not None:  # no suite can run: every change is held, and says why
+        for batch in batches:
+            change = _new_change(
+                run_id, recipe, batch, base, generated_by or f"recipe:{recipe}", len(batches) > 1
+            )
+            _block(db_path, change, batch, env_error, items_too=True)
+            states[ChangeState.BLOCKED] += 1
+        return dict(states)
     waiting, several, index = deque(batches), len(batches) > 1, 0
     while waiting:
         batch, index = waiting.popleft(), index + 1
@@ -82,11 +96,7 @@ def repository_flow(
         )
         refusal = guard_branch(repo_path, base.sha, change.branch)
         if refusal:
-            blocked = change.model_copy(
-                update={"state": ChangeState.BLOCKED, "gate_reasons": [refusal]}
-            )
-            record_change(db_path, blocked.model_dump(), None, batch.items, refusal)
-            states[blocked.state] += 1
+            states[_block(db_path, change, batch, refusal).state] += 1
             continue
         worktree = worktree_root / f"batch-{index}"
         attempt = change
@@ -110,6 +120,45 @@ def repository_flow(
             continue
         states[change.state] += 1
     return dict(states)
+
+
+def _suite_python(
+    db_path: Path,
+    repo_path: Path,
+    worktree_root: Path,
+    recipe: str,
+    options: dict,
+    policy: CampaignPolicy,
+) -> tuple[CampaignPolicy, str | None]:
+    """The policy with the interpreter the suites run with, and why there is none: the
+    repository's own environment (built once, cached), unless the policy names a python or
+    turns environments off (then ours). upgrade-python runs under its target version."""
+    if policy.python is not None or not policy.environments:
+        return policy, None
+    version = options.get("target_version") if recipe == "upgrade-python" else None
+    env = ensure_environment_task(
+        worktree_root / "baseline",
+        find_interpreter(version),
+        policy.envs_dir or Path(db_path).absolute().parent / "envs",
+        str(Path(repo_path).absolute()),
+    )
+    how = "built" if env.built else "reused" if env.error is None else "not built"
+    get_run_logger().info(
+        "test environment %s %s in %.1fs (python %s)", env.key, how, env.seconds, env.interpreter
+    )
+    if env.error is not None:
+        return policy, f"environment: {env.error}"
+    return policy.model_copy(update={"python": env.python_path}), None
+
+
+def _block(db_path: Path, change: Change, batch: Batch, reason: str, items_too=False) -> Change:
+    """Record the change BLOCKED for `reason`; with `items_too` its plan items say so too."""
+    blocked = change.model_copy(update={"state": ChangeState.BLOCKED, "gate_reasons": [reason]})
+    if items_too:
+        update = {"reason": reason, "status": "BLOCKED", "change_id": change.change_id}
+        record_plan_items(db_path, [i.model_copy(update=update) for i in batch.items])
+    record_change(db_path, blocked.model_dump(), None, batch.items, reason)
+    return blocked
 
 
 def _propose(
@@ -138,6 +187,7 @@ def _propose(
         return failed
     after_result, flaky = _verify(worktree, policy)
     verification = Verification.compare(change.change_id, before, after_result.summary(), flaky)
+    verification.python = policy.python or sys.executable
     facts = verification.facts([i.confidence for i in batch.items], [i.risk for i in batch.items])
     decision = decide(policy.merge, facts)
     body = render_pr_body(

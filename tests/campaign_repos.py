@@ -88,11 +88,16 @@ def test_slow():
 
 
 def make_campaign_repo(
-    root: Path, name: str, pins_old_spelling: bool = False, suite_seconds: float = 0.0
+    root: Path,
+    name: str,
+    pins_old_spelling: bool = False,
+    suite_seconds: float = 0.0,
+    extra_files: dict[str, str] | None = None,
 ) -> Path:
     """A working repository `root/name` whose origin is the bare `root/remotes/name.git`.
 
-    `suite_seconds` adds a test that keeps a core busy that long, standing in for a real suite.
+    `suite_seconds` adds a test that keeps a core busy that long, standing in for a real suite;
+    `extra_files` adds (or replaces) files by path.
     """
     files = {
         "acme_http.py": ACME_HTTP,
@@ -105,6 +110,7 @@ def make_campaign_repo(
         files["tests/test_style.py"] = OLD_SPELLING_TEST
     if suite_seconds:
         files["tests/test_slow.py"] = SLOW_TEST.format(seconds=suite_seconds)
+    files.update(extra_files or {})
     return make_repo_with_remote(root, name, files)
 
 

@@ -112,8 +112,15 @@ def run(
     provider: Annotated[str, typer.Option(help="local (push to origin) or github")] = "local",
     python: Annotated[
         str | None,
-        typer.Option(help="Interpreter for the targets' test suites (with pytest-cov installed)"),
+        typer.Option(
+            help="Interpreter for the targets' test suites (with pytest-cov installed); "
+            "no environment is built"
+        ),
     ] = None,
+    environments: Annotated[
+        bool,
+        typer.Option(help="Run each target's suite in an environment of its declared deps"),
+    ] = True,
     resume: Annotated[str | None, typer.Option(help="Finish an interrupted run (its id)")] = None,
 ) -> None:
     """Plan, apply, verify, gate and propose a recipe's changes, one subflow per repository."""
@@ -140,6 +147,7 @@ def run(
         provider=provider,
         github=settings.github.endpoint(),
         python=python,
+        environments=environments,
     )
     resume_id = run_queries.resolve_run_id(settings.db, resume) if resume else None
     flow = campaign_run_flow.with_options(task_runner=ThreadPoolTaskRunner(concurrency))

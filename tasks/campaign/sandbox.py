@@ -183,6 +183,8 @@ def _command(
     if prlimit is None:
         raise RuntimeError("prlimit (util-linux) is required to limit the suite")
     env = _environment(python, scratch)
+    # the target's code comes from the worktree, never installed (tasks.campaign.environments)
+    env["PYTHONPATH"] = ":".join(str(p) for p in (worktree, worktree / "src") if p.is_dir())
     limited = [
         prlimit, f"--as={limits.memory_mb * 1024 * 1024}", f"--cpu={limits.cpu_seconds}",
         f"--nproc={limits.processes}", "--core=0", "--", python, "-m", "pytest", *args,

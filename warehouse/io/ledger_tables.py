@@ -82,7 +82,8 @@ LEDGER_TABLES: dict[str, str] = {
         timed_out BOOLEAN,
         lint VARCHAR,
         isolation VARCHAR,
-        duration_s DOUBLE
+        duration_s DOUBLE,
+        python VARCHAR
     """,
     "ledger_events": """
         event_id VARCHAR PRIMARY KEY,

@@ -1,0 +1,97 @@
+"""Environments per target, built for real with uv from the configured index."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tasks.campaign.environments import (
+    MARKER,
+    _read_declarations,
+    ensure_environment,
+    find_interpreter,
+)
+from tasks.campaign.sandbox import run_suite
+
+
+def repo(tmp_path: Path, files: dict[str, str]) -> Path:
+    root = tmp_path / "repo"
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return root
+
+
+def test_find_interpreter():
+    assert find_interpreter(None) == sys.executable
+    assert find_interpreter("2.99") == sys.executable
+    found = find_interpreter("3.12")
+    if found != sys.executable:
+        version = subprocess.run([found, "-c", "import sys; print(sys.version_info[:2])"],
+                                 capture_output=True, text=True, check=True)  # fmt: skip
+        assert version.stdout.strip() == "(3, 12)"
+
+
+def test_declarations_follow_r_lines_anywhere_in_the_repository(tmp_path):
+    root = repo(
+        tmp_path,
+        {
+            "requirements-test.txt": "-r ci/extra.txt\npytest-mock\n",
+            "ci/extra.txt": "inflection\n-r ../../outside.txt\n",
+            "docs/requirements.txt": "sphinx\n",
+        },
+    )
+    found = _read_declarations(root)
+    assert found.test == ["inflection", "pytest-mock"]
+    assert found.missing == ["../outside.txt"]
+
+
+def test_built_once_reused_then_rebuilt_when_incomplete(tmp_path):
+    root = repo(tmp_path, {"requirements-test.txt": "inflection==0.5.1\n"})
+    cache = tmp_path / "envs"
+    first = ensure_environment(root, sys.executable, cache, "repo")
+    assert first.error is None and first.built and first.installer in ("uv", "pip")
+    assert first.requirements == ["inflection==0.5.1", "pytest", "pytest-cov"]
+    env = Path(first.python_path).parent.parent
+    assert env.parent == cache and env.name == first.key and (env / MARKER).is_file()
+    again = ensure_environment(root, sys.executable, cache, "repo")
+    assert (again.built, again.key, again.python_path) == (False, first.key, first.python_path)
+    assert ensure_environment(root, sys.executable, cache, "other").key != first.key
+    (env / MARKER).unlink()  # a build that died half-way
+    assert ensure_environment(root, sys.executable, cache, "repo").built
+
+
+def test_the_suite_runs_in_it_from_the_worktree(tmp_path):
+    root = repo(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "x"\n[project.optional-dependencies]\n'
+            'test = ["inflection==0.5.1"]\n',
+            "src/pkg/__init__.py": "import inflection\n\nNAME = inflection.camelize('a_b')\n",
+            "tests/test_pkg.py": "from pkg import NAME\n\n\ndef test_name():\n"
+            "    assert NAME == 'AB'\n",
+        },
+    )
+    env = ensure_environment(root, sys.executable, tmp_path / "envs", "repo")
+    assert run_suite(root).passed == 0  # globallm's own venv lacks inflection
+    result = run_suite(root, python=env.python_path)
+    assert (result.tests, result.passed) == (1, 1), result.output_tail
+
+
+def test_a_missing_interpreter_or_package_is_an_error_not_an_exception(tmp_path):
+    root = repo(tmp_path, {"requirements-test.txt": "globallm-no-such-package-4d1e\n"})
+    missing = ensure_environment(root, sys.executable, tmp_path / "envs", "repo")
+    assert missing.python_path is None and not missing.built
+    assert "globallm-no-such-package-4d1e" in missing.error and "Traceback" not in missing.error
+    assert not (tmp_path / "envs" / missing.key).exists()
+    nothing = ensure_environment(root, "/nonexistent/python3", tmp_path / "envs", "repo")
+    assert nothing.error == "interpreter /nonexistent/python3 does not run"
+
+
+@pytest.fixture(autouse=True)
+def _inflection_is_not_ours():
+    found = subprocess.run([sys.executable, "-c", "import inflection"], capture_output=True)
+    assert found.returncode != 0
