@@ -57,7 +57,7 @@ def render_report(run: dict, changes: list[dict], reasons: list[dict]) -> str:
         lines += [f"**Held back**: {held}", ""]
     lines += [
         "| repository | state | tests passed (before → after) | coverage | lines | why | "
-        "sandbox | pull request / branch |",
+        "sandbox · interpreter | pull request / branch |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for row in changes:
@@ -76,7 +76,7 @@ def render_report(run: dict, changes: list[dict], reasons: list[dict]) -> str:
                     _coverage(row.get("coverage_before"), row.get("coverage_after")),
                     f"+{row.get('lines_added') or 0} -{row.get('lines_removed') or 0}",
                     why,
-                    row.get("isolation"),
+                    " · ".join(str(v) for v in (row.get("isolation"), row.get("python")) if v),
                     where,
                 )
             )
