@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
@@ -79,6 +79,15 @@ class BudgetSettings(_Section):
     issues_per_language: int = Field(50, ge=0)
     issues_per_repo: int = Field(5, ge=0)
     tokens_per_week: int = Field(5_000_000, ge=0)
+
+
+class TriageSettings(_Section):
+    """Triage (`globallm triage`, `issues`, `discover`): whether the offline classifier blends
+    in MiniLM sentence embeddings, cached per issue version (auto: when the `embeddings` extra
+    is installed; minilm: fail without it; off: TF-IDF only). Runs started without the CLI
+    (deployments) take GLOBALLM_TRIAGE__EMBEDDINGS, else auto."""
+
+    embeddings: Literal["auto", "minilm", "off"] = "auto"
 
 
 class SolveSettings(_Section):
@@ -181,6 +190,7 @@ class Settings(BaseSettings):
     merge: MergePolicy = MergePolicy()
     budgets: BudgetSettings = BudgetSettings()
     solve: SolveSettings = SolveSettings()
+    triage: TriageSettings = TriageSettings()
     crawl: CrawlSettings = CrawlSettings()
     github: GitHubSettings = GitHubSettings()
     llm: LlmSettings = LlmSettings()

@@ -72,7 +72,9 @@ class NoLlmConfigured(RuntimeError):
 
 
 Embeddings = Literal["auto", "minilm", "off"]
-EMBEDDINGS_ENV = "GLOBALLM_TRIAGE_EMBEDDINGS"  # the default of TriageOptions.embeddings
+# The setting `triage.embeddings` as the environment gives it: the default of a run started
+# without the CLI (a deployment), which passes the setting itself.
+EMBEDDINGS_ENV = "GLOBALLM_TRIAGE__EMBEDDINGS"
 
 
 def _default_embeddings() -> str:
@@ -82,7 +84,7 @@ def _default_embeddings() -> str:
 class TriageOptions(BaseModel):
     """How each method triages: the classifier's training and whether it blends in MiniLM
     sentence embeddings (auto: when the `embeddings` extra is installed; minilm: fail
-    without it; off: TF-IDF only; default from GLOBALLM_TRIAGE_EMBEDDINGS, else auto), and
+    without it; off: TF-IDF only; default from GLOBALLM_TRIAGE__EMBEDDINGS, else auto), and
     the LLM to ask (None, or no base URL and no API key: no LLM) with its privacy gate. No
     secret: the API key is read from the environment inside the task."""
 

@@ -136,7 +136,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def isolated_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """No test reads the developer's ~/.config or ./globallm.yaml, a GLOBALLM_* variable, or
     an OpenAI key or URL (with one, `triage` and every issue crawl would ask that LLM); triage
-    embeds no issue unless a test asks (GLOBALLM_TRIAGE_EMBEDDINGS=off)."""
+    embeds no issue unless a test asks (GLOBALLM_TRIAGE__EMBEDDINGS=off)."""
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
@@ -146,7 +146,7 @@ def isolated_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     # Triage's classifier blends in MiniLM embeddings by default when the extra is installed:
     # loading torch and the model costs 5-20 s per process, so only the tests that ask for
     # them (TriageOptions(embeddings="minilm")) pay it; the others train on TF-IDF alone.
-    monkeypatch.setenv("GLOBALLM_TRIAGE_EMBEDDINGS", "off")
+    monkeypatch.setenv("GLOBALLM_TRIAGE__EMBEDDINGS", "off")
     work = tmp_path / "cwd"
     work.mkdir()
     monkeypatch.chdir(work)

@@ -222,6 +222,7 @@ def issues(
                 llm=settings.llm.endpoint(),
                 llm_policy=settings.llm.policy(),
                 budgets=budget_limits(settings),
+                embeddings=settings.triage.embeddings,
             ),
         )
     console.print(

@@ -42,7 +42,7 @@ def triage(
         typer.Option(
             help="The classifier's MiniLM sentence embeddings (cached per issue version): "
             "auto: when the `embeddings` extra is installed; minilm: fail without it; off: "
-            "TF-IDF only [env GLOBALLM_TRIAGE_EMBEDDINGS; default auto]",
+            "TF-IDF only [default: the setting triage.embeddings, auto]",
             case_sensitive=False,
         ),
     ] = None,
@@ -79,7 +79,7 @@ def triage(
                     llm=llm,
                     llm_policy=settings.llm.policy(),
                     budgets=budget_limits(settings),
-                    **({"embeddings": embeddings.lower()} if embeddings else {}),
+                    embeddings=(embeddings or settings.triage.embeddings).lower(),
                 ),
             )
     except NotEnoughLabels as error:

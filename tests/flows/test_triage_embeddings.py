@@ -84,10 +84,10 @@ def test_without_the_extra_auto_is_tfidf_and_says_so_and_minilm_fails(
 
 def test_the_default_comes_from_the_environment(monkeypatch):
     assert TriageOptions().embeddings == "off"  # tests/conftest.py's
-    monkeypatch.delenv("GLOBALLM_TRIAGE_EMBEDDINGS")
+    monkeypatch.delenv("GLOBALLM_TRIAGE__EMBEDDINGS")
     assert TriageOptions().embeddings == "auto"
-    monkeypatch.setenv("GLOBALLM_TRIAGE_EMBEDDINGS", "minilm")
+    monkeypatch.setenv("GLOBALLM_TRIAGE__EMBEDDINGS", "minilm")
     assert TriageOptions().embeddings == "minilm"
-    monkeypatch.setenv("GLOBALLM_TRIAGE_EMBEDDINGS", "yes")
+    monkeypatch.setenv("GLOBALLM_TRIAGE__EMBEDDINGS", "yes")
     with pytest.raises(ValueError, match="auto"):
         TriageOptions()
