@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from scoring.budget import week_start
 from settings import Settings
 from tests.app_warehouse import open_app
+from tests.ledger_rows import fix_run, llm_call
 from warehouse.io import snapshot, store
 from warehouse.readers import queries
 
@@ -114,34 +115,14 @@ def _young_warehouse_with_spend(db):
     fix run on acme/cool; last week a lot more for acme/cool, which does not count."""
     now = store.now()
     this_week = max(now - timedelta(minutes=5), week_start(now))
-    call = {"prompt_name": "llm_patch", "prompt_sha": "0" * 64, "model": "m", "run_id": "r"}
     calls = [("c1", "acme/hot", 90_000, this_week), ("c2", "acme/cool", 1_000, this_week),
              ("c3", None, 500, this_week),
              ("old", "acme/cool", 99_000, week_start(now) - timedelta(days=1))]  # fmt: skip
     issue = {"url": "https://github.com/acme/cool/issues/1", "repo": "acme/cool"}
     with store.connect(db) as con:
+        store.land(con, "ledger_llm_calls", [llm_call(c, r, at, t) for c, r, t, at in calls])
         store.land(
-            con,
-            "ledger_llm_calls",
-            [
-                call | {"call_id": c, "repo": r, "tokens_in": t, "tokens_out": 0, "called_at": at}
-                for c, r, t, at in calls
-            ],
-        )
-        store.land(
-            con,
-            "ledger_runs",
-            [
-                {
-                    "run_id": "fix-1",
-                    "kind": "fix",
-                    "actor": "user",
-                    "status": "COMPLETED",
-                    "config": {"issue": issue | {"language": "Python"}},
-                    "created_at": this_week,
-                    "updated_at": this_week + timedelta(seconds=30),
-                }
-            ],
+            con, "ledger_runs", [fix_run("fix-1", this_week, 30, issue | {"language": "Python"})]
         )
 
 

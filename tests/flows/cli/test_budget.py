@@ -11,24 +11,10 @@ from typer.testing import CliRunner
 
 from flows.cli.main import app
 from scoring.budget import week_start
+from tests.ledger_rows import fix_run, llm_call
 from warehouse.io import store
 
 runner = CliRunner()
-
-
-def _call(call_id: str, repo: str, tokens: int, days_ago: float = 0) -> dict:
-    return {
-        "call_id": call_id,
-        "run_id": "fix-run",
-        "prompt_name": "llm_patch",
-        "prompt_sha": "0" * 64,
-        "model": "m",
-        "tokens_in": tokens,
-        "tokens_out": 0,
-        "cache_hit": False,
-        "called_at": store.now() - timedelta(days=days_ago),
-        "repo": repo,
-    }
 
 
 @pytest.fixture
@@ -39,23 +25,16 @@ def db(tmp_path: Path) -> Path:
         store.land(
             con,
             "ledger_llm_calls",
-            [_call("c1", "psf/black", 98_000), _call("old", "psf/black", 500_000, days_ago=8)],
+            [
+                llm_call("c1", "psf/black", store.now(), 98_000),
+                llm_call("old", "psf/black", store.now() - timedelta(days=8), 500_000),
+            ],
         )
         issue = {"url": "https://github.com/psf/black/issues/1", "title": "t", "body": "b"}
         store.land(
             con,
             "ledger_runs",
-            [
-                {
-                    "run_id": "fix-1",
-                    "kind": "fix",
-                    "actor": "user",
-                    "status": "COMPLETED",
-                    "config": {"issue": issue | {"repo": "psf/black", "language": "python"}},
-                    "created_at": this_week,
-                    "updated_at": this_week + timedelta(seconds=60),
-                }
-            ],
+            [fix_run("fix-1", this_week, 60, issue | {"repo": "psf/black", "language": "python"})],
         )
     return path
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.ledger_rows import fix_run, llm_call
 from warehouse.io import store
 from warehouse.readers.budget_queries import (
     ROW_SCHEMA,
@@ -20,33 +21,6 @@ from warehouse.readers.budget_queries import (
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)  # a Friday
 MONDAY = datetime(2026, 11, 30, tzinfo=UTC)
 LAST_WEEK = MONDAY - timedelta(hours=1)
-
-
-def _call(call_id: str, repo: str | None, at: datetime, tokens_in: int, tokens_out: int) -> dict:
-    return {
-        "call_id": call_id,
-        "run_id": "fix-run",
-        "prompt_name": "llm_patch",
-        "prompt_sha": "0" * 64,
-        "model": "m",
-        "tokens_in": tokens_in,
-        "tokens_out": tokens_out,
-        "cache_hit": tokens_in == 0,
-        "called_at": at,
-        "repo": repo,
-    }
-
-
-def _fix(run_id: str, at: datetime, seconds: float, issue: dict | None, kind="fix") -> dict:
-    return {
-        "run_id": run_id,
-        "kind": kind,
-        "actor": "user",
-        "status": "COMPLETED",
-        "config": {"issue": issue, "files": ["a.py"]} if issue is not None else None,
-        "created_at": at,
-        "updated_at": at + timedelta(seconds=seconds),
-    }
 
 
 def _issue(repo: str | None, number: int, language: str | None = "Python") -> dict:
@@ -62,26 +36,26 @@ def con(tmp_path: Path):
             writer,
             "ledger_llm_calls",
             [
-                _call("c1", "psf/black", MONDAY, 1000, 200),
-                _call("c2", "psf/black", NOW, 300, 100),
-                _call("c3", "psf/black", NOW, 0, 0),  # from the cache: free
-                _call("c4", "acme/core", NOW - timedelta(days=1), 50, 50),
-                _call("c5", None, NOW, 10, 0),  # no repository: the week's only
-                _call("old", "psf/black", LAST_WEEK, 90_000, 9_000),
+                llm_call("c1", "psf/black", MONDAY, 1000, 200),
+                llm_call("c2", "psf/black", NOW, 300, 100),
+                llm_call("c3", "psf/black", NOW, 0, 0),  # from the cache: free
+                llm_call("c4", "acme/core", NOW - timedelta(days=1), 50, 50),
+                llm_call("c5", None, NOW, 10, 0),  # no repository: the week's only
+                llm_call("old", "psf/black", LAST_WEEK, 90_000, 9_000),
             ],
         )
         store.land(
             writer,
             "ledger_runs",
             [
-                _fix("f1", MONDAY + timedelta(hours=2), 600, _issue("psf/black", 1)),
-                _fix("f2", NOW, 30.5, _issue("psf/black", 1)),  # the same issue again
-                _fix("f3", NOW, 100, _issue("psf/black", 2, "python")),
-                _fix("f4", NOW, 20, _issue("acme/core", 7, "Go")),
-                _fix("f5", NOW, 5, {"url": "https://x/1", "title": "t", "body": "b"}),
-                _fix("f6", NOW, 5, None),  # no config at all
-                _fix("old", LAST_WEEK, 5000, _issue("psf/black", 3)),
-                _fix("p1", NOW, 900, _issue("psf/black", 4), kind="pipeline"),
+                fix_run("f1", MONDAY + timedelta(hours=2), 600, _issue("psf/black", 1)),
+                fix_run("f2", NOW, 30.5, _issue("psf/black", 1)),  # the same issue again
+                fix_run("f3", NOW, 100, _issue("psf/black", 2, "python")),
+                fix_run("f4", NOW, 20, _issue("acme/core", 7, "Go")),
+                fix_run("f5", NOW, 5, {"url": "https://x/1", "title": "t", "body": "b"}),
+                fix_run("f6", NOW, 5, None),  # no config at all
+                fix_run("old", LAST_WEEK, 5000, _issue("psf/black", 3)),
+                fix_run("p1", NOW, 900, _issue("psf/black", 4), kind="pipeline"),
             ],
         )
     with duckdb.connect(str(path), read_only=True) as reader:
