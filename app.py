@@ -12,7 +12,7 @@ import streamlit as st
 
 import settings as config
 from app_pages import app_cache
-from scoring.budget import BudgetLimits
+from flows.cli.budget import budget_limits
 
 PAGES = [
     st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
@@ -51,17 +51,7 @@ def empty_warehouse() -> None:
 
 
 settings = config.load_settings()
-budgets = settings.budgets
-app_cache.use_warehouse(
-    settings.db,
-    budgets=BudgetLimits(
-        tokens_per_week=budgets.tokens_per_week,
-        tokens_per_repo=budgets.tokens_per_repo,
-        seconds_per_repo=budgets.seconds_per_repo,
-        issues_per_repo=budgets.issues_per_repo,
-        issues_per_language=budgets.issues_per_language,
-    ),
-)
+app_cache.use_warehouse(settings.db, budgets=budget_limits(settings))
 st.set_page_config(page_title="globallm", page_icon=":material/bolt:", layout="wide")
 page = st.navigation(PAGES)
 snapshot_file = app_cache.current_snapshot()

@@ -145,12 +145,19 @@ class _Collector:
         wanted = [name for name in groups if name in TEST_NAMES]
         self.add("pyproject.toml", test=[r for g in wanted for r in _group(groups, g, set())])
 
-    def setup_cfg(self, text: str) -> None:
+    def _ini(self, name: str, text: str) -> configparser.ConfigParser | None:
+        """The file parsed, or None with a note saying why it could not be."""
         parser = configparser.ConfigParser(interpolation=None)
         try:
             parser.read_string(text)
         except configparser.Error as error:
-            self.out.notes.append(f"setup.cfg: {error}")
+            self.out.notes.append(f"{name}: {error}")
+            return None
+        return parser
+
+    def setup_cfg(self, text: str) -> None:
+        parser = self._ini("setup.cfg", text)
+        if parser is None:
             return
         options = parser["options"] if parser.has_section("options") else {}
         runtime = _as_list(options.get("install_requires", ""))
@@ -189,13 +196,8 @@ class _Collector:
             self.add("setup.py", runtime=_as_list(values.get("install_requires", [])), test=test)
 
     def tox_ini(self, text: str) -> None:
-        parser = configparser.ConfigParser(interpolation=None)
-        try:
-            parser.read_string(text)
-        except configparser.Error as error:
-            self.out.notes.append(f"tox.ini: {error}")
-            return
-        if not parser.has_section("testenv"):
+        parser = self._ini("tox.ini", text)
+        if parser is None or not parser.has_section("testenv"):
             return
         test = []
         for line in _as_list(parser["testenv"].get("deps", "")):
