@@ -214,7 +214,7 @@ def test_resuming_a_repository_with_several_batches_keeps_every_change(
     # caller of legacy_fetch, so its line loses coverage: the gate blocks that one, honestly.
     assert resumed.states == {"MERGED": 4, "BLOCKED": 1}
     blocked = rows(db, "SELECT gate_reasons FROM ledger_changes WHERE state = 'BLOCKED'")
-    assert blocked[0][0][0].startswith("coverage 100.0% ->")
+    assert blocked[0][0][0].startswith("coverage 100.00% ->")
     changes = rows(db, "SELECT count(*), count(DISTINCT (repo, branch)) FROM ledger_changes")
     assert changes == [(6, 6)]  # each batch kept its own change; none overwrote another
 
