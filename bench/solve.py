@@ -32,19 +32,16 @@ import re
 import statistics
 import subprocess
 import tempfile
-import threading
 import time
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
-from prefect.server.api.server import SubprocessASGIServer
-from prefect.settings import get_current_settings
 
+from bench.campaign import start_server as start_prefect
 from bench.machine import machine
 from fixers.gate import MergePolicy
 from fixers.lifecycle import RolloutLimits
@@ -55,6 +52,7 @@ from flows.solve import SolveParams, solve_flow
 from flows.triage import TriageOptions, triage_flow
 from scoring.issue_classifier import ClassifierConfig
 from tasks.llm.endpoint import LlmEndpoint
+from tests.fakes.openai_server import Reply, ScriptedServer, completion
 from warehouse.io import store
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -287,72 +285,23 @@ def make_repo(root: Path, name: str, modules: int) -> None:
 _FILE = re.compile(r'<file path="([^"]+)">\n(.*?)\n</file>', re.DOTALL)
 
 
-class PatchServer:
-    """Answers each chat completion with the edit that resolves this benchmark's issues in the
-    prompt's file (its `legacy_value(` line, spelled `new_value(`); counts what it answered."""
-
-    def __init__(self) -> None:
-        self.requests = 0
-        self.lock = threading.Lock()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-
-    def answer(self, request: dict) -> dict:
-        prompt = "\n".join(str(m.get("content", "")) for m in request.get("messages", []))
-        found = _FILE.search(prompt)
-        edits = []
-        if found:
-            path, content = found.groups()
-            lines = [line for line in content.splitlines() if "return legacy_value(" in line]
-            if len(lines) == 1:
-                edits = [{"path": path, "search": lines[0],
-                          "replace": lines[0].replace("legacy_value(", "new_value(")}]  # fmt: skip
-        content = json.dumps(
-            {"edits": edits, "summary": "use new_value", "confidence": 0.95 if edits else 0.0}
-        )
-        return {
-            "id": "chatcmpl-bench",
-            "object": "chat.completion",
-            "model": request.get("model", "bench-model"),
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}}],
-            "usage": {
-                "prompt_tokens": math.ceil(len(prompt) / 4),
-                "completion_tokens": math.ceil(len(content) / 4),
-            },
-        }
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                with server.lock:
-                    server.requests += 1
-                body = json.dumps(server.answer(json.loads(raw))).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        return Handler
-
-    def __enter__(self) -> PatchServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+def patch_answer(request: dict) -> Reply:
+    """The edit that resolves this benchmark's issues in the prompt's file (its
+    `legacy_value(` line, spelled `new_value(`), as the scripted server's answer."""
+    prompt = "\n".join(str(m.get("content", "")) for m in request.get("messages", []))
+    found = _FILE.search(prompt)
+    edits = []
+    if found:
+        path, content = found.groups()
+        lines = [line for line in content.splitlines() if "return legacy_value(" in line]
+        if len(lines) == 1:
+            edits = [{"path": path, "search": lines[0],
+                      "replace": lines[0].replace("legacy_value(", "new_value(")}]  # fmt: skip
+    content = json.dumps(
+        {"edits": edits, "summary": "use new_value", "confidence": 0.95 if edits else 0.0}
+    )
+    tokens_in, tokens_out = math.ceil(len(prompt) / 4), math.ceil(len(content) / 4)
+    return Reply(body=completion(content, tokens_in=tokens_in, tokens_out=tokens_out))
 
 
 def solve_issue(repo: str, j: int) -> dict:
@@ -430,7 +379,7 @@ def solve_bench(root: Path, repos: int, per_repo: int) -> dict:
         rollout=RolloutLimits(max_open_prs=10_000, prs_per_hour=10_000),
     )
     load = load_average()
-    with PatchServer() as server:
+    with ScriptedServer(responder=patch_answer) as server:
         llm = LlmEndpoint(base_url=server.base_url, model="bench-model", requests_per_minute=60_000)
         with api_key():
             started = time.perf_counter()
@@ -451,7 +400,7 @@ def solve_bench(root: Path, repos: int, per_repo: int) -> dict:
         "attempted": summary.attempted,
         "solved": len(solved),
         "states": dict(sorted(summary.states.items())),
-        "server_requests": server.requests,
+        "server_requests": len(server.requests),
         "llm_calls": figures["calls"],
         "llm_cache_hits": figures["cache_hits"],
         "tokens": figures["tokens"],
@@ -523,11 +472,9 @@ def ledger_figures(db: Path) -> dict:
 
 
 def start_server() -> float:
-    """What a CLI run's first flow call does: start Prefect's temporary server, unless
-    PREFECT_API_URL names one; its seconds."""
+    """Prefect's temporary server started as a CLI run would (bench/campaign.py); its seconds."""
     started = time.perf_counter()
-    if not get_current_settings().api.url:
-        SubprocessASGIServer().start()
+    start_prefect()
     return round(time.perf_counter() - started, 3)
 
 

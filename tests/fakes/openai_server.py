@@ -7,6 +7,7 @@ import json
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -27,9 +28,11 @@ class Seen:
 
 
 class ScriptedServer:
-    """Answers POSTs from a queue of Replies and records every request it receives."""
+    """Answers POSTs from a queue of Replies (or, given a `responder`, with what it makes of
+    each request's body) and records every request it receives."""
 
-    def __init__(self) -> None:
+    def __init__(self, responder: Callable[[dict], Reply] | None = None) -> None:
+        self.responder = responder
         self.replies: deque[Reply] = deque()
         self.requests: list[Seen] = []
         self.lock = threading.Lock()
@@ -53,7 +56,13 @@ class ScriptedServer:
                 raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 with server.lock:
                     server.requests.append(Seen(self.path, dict(self.headers), json.loads(raw)))
-                    reply = server.replies.popleft() if server.replies else Reply(418, "unscripted")
+                    seen = server.requests[-1].body
+                    if server.replies:
+                        reply = server.replies.popleft()
+                    elif server.responder is not None:
+                        reply = server.responder(seen)
+                    else:
+                        reply = Reply(418, "unscripted")
                 time.sleep(reply.delay_s)
                 body = reply.body if isinstance(reply.body, str) else json.dumps(reply.body)
                 try:
