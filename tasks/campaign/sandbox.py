@@ -16,12 +16,19 @@ autoloading is off and only pytest-cov is loaded: the plugins installed there (h
 xdist, timeout) are globallm's, not the target's, and loading them cost about 2.5 s of the
 3.2 s a one-test suite took (0.8 s without). A target's own interpreter loads its plugins.
 
+The suite runs as the project configures it: pytest reads the worktree's own pytest.ini,
+`[tool.pytest.ini_options]`, `[tool:pytest]` or tox.ini `[pytest]` (testpaths, addopts, markers),
+and our options sit beside its addopts (a repeated `-p no:cacheprovider` or `--cov` is harmless).
+A worktree without such a file gets none: not the enclosing folders' (`-c /dev/null`), nor their
+conftest.py (`--confcutdir=.`).
+
 Test names are pytest node ids relative to the worktree, e.g. `tests/test_x.py::TestA::test_y[1]`
 (a collection error is named by its file, `tests/test_x.py`), so they can be given back to pytest.
 """
 
 from __future__ import annotations
 
+import configparser
 import functools
 import os
 import shutil
@@ -29,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from enum import StrEnum
 from pathlib import Path
 
@@ -45,6 +53,11 @@ NOBODY = "65534"
 BWRAP_BASE = ["--unshare-all", "--die-with-parent", "--new-session", "--clearenv"]
 BWRAP_AS_NOBODY = ["--unshare-user", "--uid", NOBODY, "--gid", NOBODY, "--cap-drop", "ALL"]
 COUNTED = {"passed": "passed", "failed": "failed", "errors": "error", "skipped": "skipped"}
+# where pytest looks for its configuration, and the section that makes a file count
+PYTEST_CONFIGS = {
+    "pytest.toml": None, ".pytest.toml": None, "pytest.ini": None, ".pytest.ini": None,
+    "pyproject.toml": "tool.pytest", "tox.ini": "pytest", "setup.cfg": "tool:pytest",
+}  # fmt: skip
 UNSHARE_VARIANTS = (
     ["--user", "--map-root-user", "--net", "--pid", "--fork", "--kill-child"],
     ["--net", "--pid", "--fork", "--kill-child"],  # root on a host without user namespaces
@@ -127,6 +140,34 @@ def detect_isolation() -> Isolation:
         if _wrapper(isolation) is not None:
             return isolation
     return Isolation.NONE
+
+
+def _has_pytest_config(worktree: Path) -> bool:
+    """Whether the worktree itself configures pytest (testpaths, addopts, markers...).
+
+    Without such a file pytest would search the enclosing folders and take theirs, and their
+    conftest.py with it: a campaign's worktrees may well sit inside some other project. A file
+    that cannot be parsed counts, so pytest reports the project's own mistake.
+    """
+    for name, section in PYTEST_CONFIGS.items():
+        path = worktree / name
+        if not path.is_file():
+            continue
+        if section is None:
+            return True
+        text = path.read_text(errors="replace")
+        try:
+            if name == "pyproject.toml":
+                if "pytest" in (tomllib.loads(text).get("tool") or {}):
+                    return True
+                continue
+            parser = configparser.ConfigParser(interpolation=None)
+            parser.read_string(text)
+        except (tomllib.TOMLDecodeError, configparser.Error):
+            return True
+        if parser.has_section(section):
+            return True
+    return False
 
 
 def _is_own_interpreter(python: str) -> bool:
@@ -223,6 +264,8 @@ def run_suite(
         reports = scratch / "reports"
         args = ["-q", "-p", "no:cacheprovider", *_plugin_args(python), "--rootdir=."]
         args += ["-o", "junit_family=xunit1"]
+        if not _has_pytest_config(worktree):  # not an enclosing folder's config and conftest
+            args += ["-c", os.devnull, "--confcutdir=."]
         args.append(f"--junitxml={reports / 'junit.xml'}")
         if only is None:
             args += ["--cov=.", f"--cov-report=json:{reports / 'coverage.json'}"]

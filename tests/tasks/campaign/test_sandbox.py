@@ -336,3 +336,82 @@ def test_under_our_interpreter_only_coverage_is_loaded_of_our_pytest_plugins(tmp
         "pytest_cov": True, "timeout": False, "xdist": False, "anyio": False,
         "hypothesispytest": False,
     }  # fmt: skip
+
+
+SELECTED = {
+    "tests/test_mod.py": """\
+        import pytest
+        from mod import grade
+
+        def test_pass():
+            assert grade(70) == "pass"
+
+        @pytest.mark.slow
+        def test_slow_and_broken():
+            assert False, "deselected by the project's addopts"
+    """,
+    "scripts/test_broken.py": "def test_outside_testpaths():\n    assert False\n",
+}
+CONFIGS = {
+    "pyproject.toml": """\
+        [tool.pytest.ini_options]
+        testpaths = ["tests"]
+        addopts = "-m 'not slow' --strict-markers"
+        markers = ["slow: takes long"]
+    """,
+    "pytest.ini": """\
+        [pytest]
+        testpaths = tests
+        addopts = -m 'not slow' --strict-markers
+        markers = slow: takes long
+    """,
+    "setup.cfg": """\
+        [tool:pytest]
+        testpaths = tests
+        addopts = -m 'not slow' --strict-markers
+        markers = slow: takes long
+    """,
+    "tox.ini": """\
+        [pytest]
+        testpaths = tests
+        addopts = -m 'not slow' --strict-markers
+        markers = slow: takes long
+    """,
+}
+
+
+@pytest.mark.parametrize("config", list(CONFIGS))
+def test_the_projects_testpaths_and_addopts_choose_the_tests(tmp_path: Path, config: str):
+    repo = make_repo(tmp_path / "repo", {**SELECTED, config: CONFIGS[config]})
+    result = run_suite(repo, FAST)
+    assert [c.name for c in result.cases] == ["tests/test_mod.py::test_pass"], result.output_tail
+    assert (result.tests, result.passed, result.failed, result.exit_code) == (1, 1, 0, 0)
+
+
+def test_a_project_whose_addopts_repeat_ours_still_runs(tmp_path: Path):
+    config = """\
+        [tool.pytest.ini_options]
+        addopts = "-p no:cacheprovider --cov=mod --cov-report=term-missing -q"
+    """
+    repo = make_repo(tmp_path / "repo", {**SELECTED, "pyproject.toml": config})
+    before = files_in(repo)
+    result = run_suite(repo, FAST)
+    assert (result.tests, result.passed, result.failed) == (3, 1, 2), result.output_tail
+    assert result.coverage_percent is not None and result.coverage_percent > 0
+    assert files_in(repo) == before  # its --cov wrote no .coverage into the worktree either
+
+
+PROJECT_ONLY = '[project]\nname = "mod"\nversion = "1"\n'
+
+
+@pytest.mark.parametrize("isolation", sorted({ISOLATION, Isolation.NONE}))
+def test_an_enclosing_folders_pytest_config_is_not_the_projects(
+    tmp_path: Path, isolation: Isolation
+):
+    # runs/<id>/worktrees/<repo> may sit inside another project; bwrap hides only /tmp's files
+    (tmp_path / "pytest.ini").write_text("[pytest]\naddopts = -k no_such_test\n")
+    (tmp_path / "conftest.py").write_text("raise RuntimeError('not the project')\n")
+    files = {"tests/test_ok.py": "def test_ok():\n    pass\n", "pyproject.toml": PROJECT_ONLY}
+    repo = make_repo(tmp_path / "repo", files)  # a pyproject.toml without pytest's table
+    result = run_suite(repo, FAST, isolation=isolation)
+    assert (result.tests, result.passed, result.exit_code) == (1, 1, 0), result.output_tail
