@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from fixers.test_dependencies import is_declaration, parse_test_dependencies
+import pytest
+from packaging.requirements import Requirement
+
+from fixers.test_dependencies import is_declaration, parse_test_dependencies, poetry_specifier
 
 PYPROJECT = """\
 [project]
@@ -127,3 +130,175 @@ def test_is_declaration():
     assert all(is_declaration(p) for p in wanted)
     others = ["pkg/setup.py", "README.txt", "docs/requirements.txt", "requirements/a.in"]
     assert not any(is_declaration(p) for p in others)
+
+
+@pytest.mark.parametrize(
+    ("constraint", "specifier"),
+    [
+        ("^1.2.3", ">=1.2.3,<2.0.0"),
+        ("^0.2.3", ">=0.2.3,<0.3.0"),
+        ("^0.0.3", ">=0.0.3,<0.0.4"),
+        ("^1.2", ">=1.2,<2.0"),
+        ("~1.2", ">=1.2,<1.3"),
+        ("~1.2.3", ">=1.2.3,<1.3.0"),
+        ("~1", ">=1,<2"),
+        ("*", ""),
+        ("1.2.3", "==1.2.3"),
+        ("1.2.*", "==1.2.*"),
+        (">= 1.2, < 2.0", ">=1.2,<2.0"),
+        (">=1.2 <2.0", ">=1.2,<2.0"),
+        ("~=1.4", "~=1.4"),
+    ],
+)
+def test_poetry_constraints_become_pep_440(constraint: str, specifier: str):
+    assert poetry_specifier(constraint) == specifier
+
+
+def test_a_poetry_constraint_pep_440_cannot_say_is_an_error():
+    for constraint in ("^1 || ^2", "banana"):
+        with pytest.raises(ValueError):
+            poetry_specifier(constraint)
+
+
+POETRY = """\
+[tool.poetry]
+name = "demo"
+
+[tool.poetry.dependencies]
+python = "^3.9"
+requests = "^2.28.1"
+attrs = "*"
+rich = {version = "~13.3", extras = ["jupyter"], markers = "sys_platform != 'win32'"}
+tomli = {version = ">=1.1", python = "<3.11"}
+numpy = [
+    {version = "^1.24", python = "<3.12"},
+    {version = "^2.0", python = ">=3.12"},
+]
+mylib = {path = "../mylib", develop = true}
+fork = {git = "https://example.invalid/fork.git", branch = "main"}
+pytest-asyncio = {version = "^0.21", optional = true}
+docutils = {version = "*", optional = true}
+
+[tool.poetry.extras]
+testing = ["pytest-asyncio"]
+docs = ["docutils"]
+
+[tool.poetry.group.test.dependencies]
+pytest-mock = "^3.10"
+
+[tool.poetry.group.lint.dependencies]
+ruff = "*"
+
+[tool.poetry.dev-dependencies]
+freezegun = "1.2.2"
+"""
+
+
+def test_poetry_dependencies_groups_and_extras():
+    found = parse_test_dependencies({"pyproject.toml": POETRY})
+    assert found.runtime == [
+        "requests>=2.28.1,<3.0.0",
+        "attrs",
+        "rich[jupyter]>=13.3,<13.4; (sys_platform != 'win32')",
+        'tomli>=1.1; python_full_version < "3.11"',
+        'numpy>=1.24,<2.0; python_full_version < "3.12"',
+        'numpy>=2.0,<3.0; python_full_version >= "3.12"',
+    ]
+    test = ["pytest-asyncio>=0.21,<0.22", "pytest-mock>=3.10,<4.0", "freezegun==1.2.2"]
+    assert found.test == test
+    assert found.extras == ["testing"]
+    assert found.requires_python == ">=3.9,<4.0"
+    assert found.sources == ["pyproject.toml"]
+    assert found.notes == [
+        "pyproject.toml [tool.poetry]: left out mylib (a path dependency, not from an index)",
+        "pyproject.toml [tool.poetry]: left out fork (a git dependency, not from an index)",
+    ]
+    assert all(Requirement(r) for r in found.requirements)
+
+
+def test_poetry_2_takes_runtime_from_project_alone():
+    text = """\
+[project]
+name = "demo"
+requires-python = ">=3.10"
+dependencies = ["httpx>=0.27"]
+
+[tool.poetry.dependencies]
+python = "^3.8"
+httpx = {source = "mirror"}
+
+[tool.poetry.group.dev.dependencies]
+respx = "^0.21"
+"""
+    found = parse_test_dependencies({"pyproject.toml": text})
+    assert (found.runtime, found.test) == (["httpx>=0.27"], ["respx>=0.21,<0.22"])
+    assert found.requires_python == ">=3.10"
+
+
+def test_pdm_dev_dependencies():
+    text = """\
+[project]
+name = "demo"
+dependencies = ["click"]
+
+[tool.pdm.dev-dependencies]
+test = ["pytest-cov>=4", "-e file:///${PROJECT_ROOT}/plugins/extra"]
+Dev = ["ipdb"]
+docs = ["mkdocs"]
+"""
+    found = parse_test_dependencies({"pyproject.toml": text})
+    assert (found.runtime, found.test) == (["click"], ["pytest-cov>=4", "ipdb"])
+    assert found.requires_python is None
+    assert found.notes == [
+        "pyproject.toml [tool.pdm]: left out '-e file:///${PROJECT_ROOT}/plugins/extra'"
+        " (editable install)"
+    ]
+
+
+def test_hatch_environments():
+    text = """\
+[project]
+name = "demo"
+
+[project.optional-dependencies]
+cli = ["typer"]
+docs = ["mkdocs"]
+
+[tool.hatch.envs.default]
+dependencies = ["coverage[toml]>=6.5", "pytest"]
+
+[tool.hatch.envs.tests]
+extra-dependencies = ["pytest-xdist", "{root:uri}/vendor/thing"]
+features = ["cli"]
+
+[tool.hatch.envs.docs]
+dependencies = ["mkdocs-material"]
+"""
+    found = parse_test_dependencies({"pyproject.toml": text})
+    assert found.test == ["coverage[toml]>=6.5", "pytest", "pytest-xdist", "typer"]
+    assert found.extras == ["cli"]
+    assert found.notes == [
+        "pyproject.toml [tool.hatch]: left out '{root:uri}/vendor/thing' (a placeholder)"
+    ]
+
+
+def test_what_cannot_be_installed_from_an_index_is_a_note():
+    requirements = """\
+--index-url https://example.invalid/simple
+-e git+https://example.invalid/repo.git#egg=repo
+./vendor/local_pkg
+https://example.invalid/wheels/thing-1.0-py3-none-any.whl
+attrs==23.1.0 \\
+    --hash=sha256:1f28b4522cdc2fb4256ac1a020c78acf9cba2c6b
+named @ https://example.invalid/named-1.0.tar.gz
+"""
+    found = parse_test_dependencies({"requirements-test.txt": requirements})
+    assert found.test == ["attrs==23.1.0", "named @ https://example.invalid/named-1.0.tar.gz"]
+    assert found.notes == [
+        "requirements-test.txt: option --index-url ignored",
+        "requirements-test.txt: left out '-e git+https://example.invalid/repo.git#egg=repo'"
+        " (editable install)",
+        "requirements-test.txt: left out './vendor/local_pkg' (a local path)",
+        "requirements-test.txt: left out"
+        " 'https://example.invalid/wheels/thing-1.0-py3-none-any.whl' (a URL without a name)",
+    ]
