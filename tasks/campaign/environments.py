@@ -6,6 +6,9 @@ project itself is NOT installed: the suite runs from the worktree (its root and 
 PYTHONPATH, see tasks.campaign.sandbox), so one environment serves the baseline and every batch,
 and a removed worktree never breaks it. A project that needs building (C extensions) is out of
 reach of that choice; so are the project's own extras' extras, which its metadata would name.
+What the declarations left out (a path or git dependency, an editable line, a file that could
+not be read, a `-r` file outside the repository) and an interpreter outside the project's
+requires-python are `notes` on the result, and lines in the flow's log: said, never a failure.
 
 Where: `<cache_dir>/<key>/`, key = hash(repository identity, interpreter version, deps_hash). A
 marker file written last says the environment is complete; one without it is rebuilt. Built with
@@ -30,7 +33,8 @@ import sys
 import time
 from pathlib import Path
 
-from prefect import task
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel
 
@@ -55,6 +59,9 @@ class Environment(BaseModel):
     interpreter: str = ""  # version of the base interpreter, e.g. "3.12.1"
     requirements: list[str] = []
     installer: str = ""  # uv | pip
+    # what the declarations left out (fixers.test_dependencies), files that could not be read,
+    # an interpreter outside the project's requires-python: said, never a failure
+    notes: list[str] = []
 
 
 def _read_declarations(root: Path) -> TestDependencies:
@@ -63,19 +70,46 @@ def _read_declarations(root: Path) -> TestDependencies:
     candidates = [p for p in root.iterdir() if p.is_file()]
     if (root / "requirements").is_dir():
         candidates += [p for p in (root / "requirements").iterdir() if p.is_file()]
+    notes: list[str] = []
+    tried: set[str] = set()
+
+    def read(rel: str) -> None:
+        tried.add(rel)
+        try:
+            files[rel] = (root / rel).read_text(errors="replace")
+        except OSError as error:
+            notes.append(f"{rel}: not read ({error.strerror or error})")
+
     for path in candidates:
         rel = path.relative_to(root).as_posix()
         if is_declaration(rel):
-            files[rel] = path.read_text(errors="replace")
+            read(rel)
     found = parse_test_dependencies(files)
     for _ in range(5):  # follow `-r` lines into other files, a few levels deep
-        wanted = [m for m in found.missing if m not in files]
+        wanted = [m for m in found.missing if m not in tried]
         readable = [m for m in wanted if (root / m).is_file() and ".." not in Path(m).parts]
         if not readable:
             break
-        files.update({m: (root / m).read_text(errors="replace") for m in readable})
+        for rel in readable:
+            read(rel)
         found = parse_test_dependencies(files)
-    return found
+    notes += [
+        f"{m}: named by a -r line, not in the repository" for m in found.missing if m not in tried
+    ]
+    return found.model_copy(update={"notes": [*found.notes, *notes]})
+
+
+def _python_notes(requires_python: str | None, version: str) -> list[str]:
+    """A note when the interpreter's version is outside the project's requires-python."""
+    if not requires_python:
+        return []
+    try:
+        allowed = SpecifierSet(requires_python)
+    except InvalidSpecifier:
+        return [f"requires-python {requires_python!r} is not a version specifier"]
+    if allowed.contains(version, prereleases=True):
+        return []
+    return [f"python {version} does not satisfy the project's requires-python {requires_python}"]
 
 
 def find_interpreter(version: str | None) -> str:
@@ -170,11 +204,15 @@ def ensure_environment(
     if version is None:
         key = _key(identity, python, declared.deps_hash)
         error = f"interpreter {python} does not run"
-        return Environment(python_path=None, key=key, built=False, seconds=0.0, error=error)
+        return Environment(
+            python_path=None, key=key, built=False, seconds=0.0, error=error,
+            notes=declared.notes,
+        )  # fmt: skip
     key = _key(identity, version, declared.deps_hash)
     env_dir = Path(cache_dir).absolute() / key
     env_dir.parent.mkdir(parents=True, exist_ok=True)
-    common = {"key": key, "interpreter": version, "requirements": requirements}
+    notes = [*declared.notes, *_python_notes(declared.requires_python, version)]
+    common = {"key": key, "interpreter": version, "requirements": requirements, "notes": notes}
     with open(env_dir.parent / f"{key}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one build per key, even across processes
         if (env_dir / MARKER).is_file() and (env_dir / "bin" / "python").exists():
@@ -205,5 +243,8 @@ def ensure_environment(
 def ensure_environment_task(
     worktree: Path, python: str, cache_dir: Path, identity: str
 ) -> Environment:
-    """`ensure_environment` as a step of a flow."""
-    return ensure_environment(worktree, python, cache_dir, identity)
+    """`ensure_environment` as a step of a flow; its notes go to the flow's log."""
+    env = ensure_environment(worktree, python, cache_dir, identity)
+    for note in env.notes:
+        get_run_logger().warning("test environment %s: %s", env.key, note)
+    return env

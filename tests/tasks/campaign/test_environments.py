@@ -10,6 +10,7 @@ import pytest
 
 from tasks.campaign.environments import (
     MARKER,
+    _python_notes,
     _read_declarations,
     ensure_environment,
     find_interpreter,
@@ -47,14 +48,45 @@ def test_declarations_follow_r_lines_anywhere_in_the_repository(tmp_path):
     found = _read_declarations(root)
     assert found.test == ["inflection", "pytest-mock"]
     assert found.missing == ["../outside.txt"]
+    assert found.notes == ["../outside.txt: named by a -r line, not in the repository"]
+
+
+def test_an_unreadable_declaration_is_a_note(tmp_path, monkeypatch):
+    root = repo(tmp_path, {"requirements-test.txt": "attrs\n", "tox.ini": "[testenv]\n"})
+    real = Path.read_text
+
+    def read_text(path: Path, *args, **kwargs):
+        if path.name == "tox.ini":
+            raise PermissionError(13, "Permission denied")
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", read_text)
+    found = _read_declarations(root)
+    assert found.test == ["attrs"] and found.notes == ["tox.ini: not read (Permission denied)"]
+
+
+def test_an_interpreter_outside_requires_python_is_a_note():
+    assert _python_notes(None, "3.11.4") == [] and _python_notes(">=3.9", "3.11.4") == []
+    assert _python_notes(">=3.12,<4", "3.11.4") == [
+        "python 3.11.4 does not satisfy the project's requires-python >=3.12,<4"
+    ]
+    assert _python_notes(">=3.13.0rc1", "3.13.0") == []
+    assert _python_notes("3.8+", "3.11.4") == ["requires-python '3.8+' is not a version specifier"]
 
 
 def test_built_once_reused_then_rebuilt_when_incomplete(tmp_path):
-    root = repo(tmp_path, {"requirements-test.txt": "inflection==0.5.1\n"})
+    declared = {
+        "requirements-test.txt": "inflection==0.5.1\n",
+        "pyproject.toml": '[project]\nname = "x"\nrequires-python = ">=3.99"\n',
+    }
+    root = repo(tmp_path, declared)
     cache = tmp_path / "envs"
     first = ensure_environment(root, sys.executable, cache, "repo")
     assert first.error is None and first.built and first.installer in ("uv", "pip")
     assert first.requirements == ["inflection==0.5.1", "pytest", "pytest-cov"]
+    version = ".".join(map(str, sys.version_info[:3]))
+    wrong = f"python {version} does not satisfy the project's requires-python >=3.99"
+    assert first.notes == [wrong]  # said, and built all the same
     env = Path(first.python_path).parent.parent
     assert env.parent == cache and env.name == first.key and (env / MARKER).is_file()
     again = ensure_environment(root, sys.executable, cache, "repo")
