@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 
 import pytest
 from typer.testing import CliRunner
 
 from flows.cli.main import app
 from tests.campaign_repos import make_campaign_repo
+from warehouse.io import store
 
 runner = CliRunner()
 
@@ -212,3 +214,27 @@ def test_fix_without_title_or_token_says_what_to_give(campaign, monkeypatch):
     )
     assert result.exit_code == 2
     assert "needs GITHUB_TOKEN" in result.output and "--title" in result.output
+
+
+def test_run_without_environments_builds_none_and_verifies_with_our_python(
+    prefect_server, tmp_path
+):
+    # a declared test dependency: with environments on, this repository would get one built
+    declared = {"requirements-test.txt": "inflection==0.5.1\n"}
+    make_campaign_repo(tmp_path, "solo", extra_files=declared)
+    db = tmp_path / "w.duckdb"
+    ran = runner.invoke(
+        app,
+        [
+            "--db", str(db), "campaign", "run", "--recipe", "rename-api",
+            "--old", "acme_http.legacy_fetch", "--new=acme_http.fetch",
+            "--path", str(tmp_path / "work"), "--no-environments", "--dry-run",
+        ],
+    )  # fmt: skip
+    assert ran.exit_code == 0, ran.output
+    assert "UNPUBLISHED" in ran.output
+    envs = tmp_path / "envs"  # where environments go: beside the database
+    assert not envs.exists() or list(envs.iterdir()) == []
+    with store.connect(db, read_only=True) as con:
+        pythons = con.execute("SELECT DISTINCT python FROM ledger_verifications").fetchall()
+    assert pythons == [(sys.executable,)]
