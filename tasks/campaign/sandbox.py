@@ -278,6 +278,12 @@ def run_suite(
         cases, junit_note = read_junit(reports / "junit.xml", worktree)
         notes = [f"killed at the wall limit of {limits.wall_seconds:g}s"] if timed_out else []
         notes += [junit_note] if junit_note else []
+        if code == 4 and _is_own_interpreter(python):  # e.g. addopts = "--timeout=30"
+            notes.append(
+                "pytest usage error under globallm's interpreter, which loads no plugin but "
+                "pytest-cov: an option in the project's addopts may need one of its plugins "
+                "(run the suite in its environment)"
+            )
         tail = output + "".join(f"\n[sandbox] {note}" for note in notes)
         coverage = read_coverage(reports / "coverage.json")
     finally:

@@ -401,6 +401,15 @@ def test_a_project_whose_addopts_repeat_ours_still_runs(tmp_path: Path):
     assert files_in(repo) == before  # its --cov wrote no .coverage into the worktree either
 
 
+def test_addopts_needing_a_plugin_we_do_not_load_say_so(tmp_path: Path):
+    config = '[tool.pytest.ini_options]\naddopts = "--timeout=30"\n'
+    repo = make_repo(tmp_path / "repo", {**SELECTED, "pyproject.toml": config})
+    result = run_suite(repo, FAST)  # our interpreter has pytest-timeout, but does not load it
+    assert (result.tests, result.exit_code) == (0, 4)
+    assert "unrecognized arguments: --timeout=30" in result.output_tail
+    assert "[sandbox] pytest usage error under globallm's interpreter" in result.output_tail
+
+
 PROJECT_ONLY = '[project]\nname = "mod"\nversion = "1"\n'
 
 
