@@ -107,10 +107,12 @@ class _Collector:
             self.out.notes.append(text)
 
     def add(self, source: str, runtime: list[str] = (), test: list[str] = ()) -> None:
+        """Keep what `source` declares ("pyproject.toml", or with its table for the notes:
+        "pyproject.toml [tool.pdm]"); `sources` names the file."""
         runtime = self._requirements(source, list(runtime))
         test = self._requirements(source, list(test))
         if runtime or test:
-            self.out.sources.append(source)
+            self.out.sources.append(source.split(" [")[0])
         self.out.runtime += runtime
         self.out.test += test
 

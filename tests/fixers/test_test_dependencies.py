@@ -248,6 +248,7 @@ docs = ["mkdocs"]
 """
     found = parse_test_dependencies({"pyproject.toml": text})
     assert (found.runtime, found.test) == (["click"], ["pytest-cov>=4", "ipdb"])
+    assert found.sources == ["pyproject.toml"]
     assert found.requires_python is None
     assert found.notes == [
         "pyproject.toml [tool.pdm]: left out '-e file:///${PROJECT_ROOT}/plugins/extra'"
