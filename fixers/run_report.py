@@ -5,6 +5,7 @@ artifact)."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 
@@ -26,6 +27,19 @@ def _tests(row: dict) -> str:
     return f"{row.get('passed_before') or 0}/{row.get('tests_before') or 0} → " + (
         f"{row.get('passed_after') or 0}/{row['tests_after']}"
     )
+
+
+def _interpreters(row: dict) -> str:
+    """The sandbox and the interpreter; under several, each one's tests and coverage."""
+    several = json.loads(row["pythons"]) if row.get("pythons") else []
+    if len(several) < 2:
+        return " · ".join(str(v) for v in (row.get("isolation"), row.get("python")) if v)
+    each = [
+        f"{p['version'] or p['python']}: {_tests(p)}, "
+        f"{_coverage(p.get('coverage_before'), p.get('coverage_after'))}"
+        for p in several
+    ]
+    return " · ".join([*([row["isolation"]] if row.get("isolation") else []), *each])
 
 
 def reasons_line(reasons: list[dict]) -> str:
@@ -76,7 +90,7 @@ def render_report(run: dict, changes: list[dict], reasons: list[dict]) -> str:
                     _coverage(row.get("coverage_before"), row.get("coverage_after")),
                     f"+{row.get('lines_added') or 0} -{row.get('lines_removed') or 0}",
                     why,
-                    " · ".join(str(v) for v in (row.get("isolation"), row.get("python")) if v),
+                    _interpreters(row),
                     where,
                 )
             )

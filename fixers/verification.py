@@ -6,6 +6,8 @@ one that failed once and passed on rerun is flaky.
 
 from __future__ import annotations
 
+import json
+
 from pydantic import BaseModel
 
 from fixers.gate import ChangeFacts
@@ -47,6 +49,9 @@ class Verification(BaseModel):
     isolation: str
     duration_s: float
     python: str = ""  # the interpreter the suites ran with (the target's environment or ours)
+    # one JSON object per interpreter (`InterpreterRun.summary`), when the suites ran under
+    # several (`--test-python`); None under one
+    pythons: str | None = None
 
     @classmethod
     def compare(
@@ -89,3 +94,58 @@ class Verification(BaseModel):
             coverage_before=self.coverage_before,
             coverage_after=self.coverage_after,
         )
+
+
+class InterpreterRun(BaseModel):
+    """One interpreter's baseline and after-run of a change: compared with each other only."""
+
+    version: str  # "3.12.1"; "" when unknown (an interpreter named with --python)
+    python: str  # the interpreter's path
+    before: SuiteSummary
+    after: SuiteSummary
+    flaky: list[str] = []
+
+    def summary(self, change_id: str) -> dict:
+        v = Verification.compare(change_id, self.before, self.after, self.flaky)
+        keep = ("tests_before", "passed_before", "tests_after", "passed_after", "new_failures")
+        return {"version": self.version, "python": self.python} | v.model_dump(
+            include={*keep, "flaky", "coverage_before", "coverage_after", "timed_out"}
+        )
+
+
+def label(version: str) -> str:
+    """ "3.12.1" -> "3.12": how a failure names the interpreter it failed under."""
+    return ".".join(version.split(".")[:2]) or "?"
+
+
+def verify_across(change_id: str, runs: list[InterpreterRun]) -> Verification:
+    """One verification of a change from each interpreter's own comparison. Under one
+    interpreter it is that comparison. Under several, the gate sees the worst of them, so the
+    change merges only if it would under every interpreter: the failure names carry their
+    interpreter ("t::x (3.12)"), counts are the run with the fewest passing tests, coverage the
+    run with the largest drop (unknown if unknown under any), a timeout under any counts."""
+    compared = [Verification.compare(change_id, r.before, r.after, r.flaky) for r in runs]
+    if len(runs) == 1:
+        return compared[0].model_copy(update={"python": runs[0].python})
+
+    def tagged(field: str) -> list[str]:
+        pairs = zip(runs, compared, strict=True)
+        return sorted({f"{n} ({label(r.version)})" for r, v in pairs for n in getattr(v, field)})
+
+    worst = min(compared, key=lambda v: (v.passed_after, v.tests_after))
+    unknown = [v for v in compared if v.coverage_delta is None]
+    coverage = unknown[0] if unknown else min(compared, key=lambda v: v.coverage_delta)
+    return worst.model_copy(
+        update={
+            "new_failures": tagged("new_failures"),
+            "preexisting_failures": tagged("preexisting_failures"),
+            "flaky": tagged("flaky"),
+            "coverage_before": coverage.coverage_before,
+            "coverage_after": coverage.coverage_after,
+            "coverage_delta": coverage.coverage_delta,
+            "timed_out": any(v.timed_out for v in compared),
+            "duration_s": round(sum(v.duration_s for v in compared), 3),
+            "python": ", ".join(r.python for r in runs),
+            "pythons": json.dumps([r.summary(change_id) for r in runs]),
+        }
+    )

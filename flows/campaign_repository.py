@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import threading
 import uuid
 from collections import Counter, deque
@@ -10,16 +9,21 @@ from pathlib import Path
 from typing import Literal
 
 from prefect import flow, get_run_logger
-from pydantic import BaseModel
+from pydantic import BaseModel, model_validator
 
 from fixers.gate import GateDecision, MergePolicy, decide
 from fixers.lifecycle import Change, ChangeState, Next, RolloutLimits, next_state
 from fixers.plan import Batch, PlanItem, make_batches, split_batch
 from fixers.pr_body import render_pr_body
-from fixers.verification import SuiteSummary, Verification
+from fixers.verification import InterpreterRun, SuiteSummary, Verification, verify_across
 from flows.runtime.ledger_hooks import LEDGER_HOOKS
 from flows.runtime.once import once
-from tasks.campaign.environments import ensure_environment_task, find_interpreter
+from tasks.campaign.environments import (
+    ensure_environment_task,
+    find_interpreter,
+    interpreter_version,
+    locate_interpreter,
+)
 from tasks.campaign.recipes import AppliedBatch, apply_batch
 from tasks.campaign.repo_state import (
     Base,
@@ -28,7 +32,7 @@ from tasks.campaign.repo_state import (
     prepare_base,
     remove_worktree,
 )
-from tasks.campaign.sandbox import Limits, SuiteResult, rerun_failures_task, run_suite_task
+from tasks.campaign.sandbox import Limits, rerun_failures_task, run_suite_task
 from tasks.github.http import GitHubEndpoint
 from tasks.local.git import GitError
 from tasks.pulls.github import auto_merge_github, publish_github
@@ -55,6 +59,20 @@ class CampaignPolicy(BaseModel):
     python: str | None = None  # runs the targets' suites (needs pytest, pytest-cov); no env built
     environments: bool = True  # each target's suite in an env of its declared deps (README)
     envs_dir: Path | None = None  # the environments' cache; None: `envs/` beside the db
+    # versions ("3.11", "3.12") each suite runs under, each in its own environment, with its
+    # own baseline; the change merges only if it would under every one. Empty: one interpreter
+    # (upgrade-python's target version, else ours)
+    test_pythons: list[str] = []
+
+    @model_validator(mode="after")
+    def _one_way_to_name_interpreters(self) -> CampaignPolicy:
+        if self.python is not None and self.test_pythons:
+            raise ValueError("python names the interpreter; test_pythons cannot be given too")
+        return self
+
+
+# An interpreter the suites run under: its version ("3.12.1"; "" when unknown) and its path.
+Suite = tuple[str, str]
 
 
 @flow(name="campaign-repository", **LEDGER_HOOKS)
@@ -72,9 +90,11 @@ def repository_flow(
 ) -> dict[str, int]:
     """Every pending batch of one repository through the pipeline; the states reached."""
     base = prepare_base(repo_path, worktree_root / "baseline")
-    policy, env_error = _suite_python(db_path, repo_path, worktree_root, recipe, options, policy)
-    if env_error is None:
-        before = run_suite_task(worktree_root / "baseline", policy.limits, policy.python).summary()
+    suites, env_error = _suite_pythons(db_path, repo_path, worktree_root, recipe, options, policy)
+    befores = [  # each interpreter's own baseline: a failure there is never the change's
+        run_suite_task(worktree_root / "baseline", policy.limits, python).summary()
+        for _, python in suites
+    ]
     remove_worktree(repo_path, worktree_root / "baseline")
     batches = make_batches(
         items, policy.batch_size, policy.max_lines, policy.group_by, base.codeowners
@@ -109,7 +129,7 @@ def repository_flow(
             batch,
             recipe,
             options,
-            before,
+            list(zip(suites, befores, strict=True)),
             policy,
         )
         remove_worktree(repo_path, worktree)
@@ -122,33 +142,50 @@ def repository_flow(
     return dict(states)
 
 
-def _suite_python(
+def _suite_pythons(
     db_path: Path,
     repo_path: Path,
     worktree_root: Path,
     recipe: str,
     options: dict,
     policy: CampaignPolicy,
-) -> tuple[CampaignPolicy, str | None]:
-    """The policy with the interpreter the suites run with, and why there is none: the
-    repository's own environment (built once, cached), unless the policy names a python or
-    turns environments off (then ours). upgrade-python runs under its target version."""
-    if policy.python is not None or not policy.environments:
-        return policy, None
-    version = options.get("target_version") if recipe == "upgrade-python" else None
-    env = ensure_environment_task(
-        worktree_root / "baseline",
-        find_interpreter(version),
-        policy.envs_dir or Path(db_path).absolute().parent / "envs",
-        str(Path(repo_path).absolute()),
-    )
-    how = "built" if env.built else "reused" if env.error is None else "not built"
-    get_run_logger().info(
-        "test environment %s %s in %.1fs (python %s)", env.key, how, env.seconds, env.interpreter
-    )
-    if env.error is not None:
-        return policy, f"environment: {env.error}"
-    return policy.model_copy(update={"python": env.python_path}), None
+) -> tuple[list[Suite], str | None]:
+    """The interpreters the suites run under, and why there is none: the repository's own
+    environment of each (built once, cached), unless the policy names a python (that one) or
+    turns environments off (the base interpreters; ours when none is asked for). Without
+    `test_pythons` upgrade-python runs under its target version, found or not (then ours);
+    a version `test_pythons` asks for and this machine lacks holds every change."""
+    if policy.python is not None:
+        return [("", policy.python)], None
+    if policy.test_pythons:
+        bases = {v: locate_interpreter(v) for v in dict.fromkeys(policy.test_pythons)}
+        missing = [v for v, found in bases.items() if found is None]
+        if missing:
+            return [], f"environment: no Python {', '.join(missing)} on this machine"
+        pythons = [found for found in bases.values() if found is not None]
+    else:
+        version = options.get("target_version") if recipe == "upgrade-python" else None
+        pythons = [find_interpreter(version if policy.environments else None)]
+    if not policy.environments:
+        return [(interpreter_version(p) or "", p) for p in pythons], None
+    suites = []
+    for base in pythons:
+        env = ensure_environment_task(
+            worktree_root / "baseline",
+            base,
+            policy.envs_dir or Path(db_path).absolute().parent / "envs",
+            str(Path(repo_path).absolute()),
+        )
+        how = "built" if env.built else "reused" if env.error is None else "not built"
+        get_run_logger().info(
+            "test environment %s %s in %.1fs (python %s)",
+            *(env.key, how, env.seconds, env.interpreter),
+        )
+        if env.error is not None or env.python_path is None:
+            which = f"Python {env.interpreter or base}: " if len(pythons) > 1 else ""
+            return [], f"environment: {which}{env.error}"
+        suites.append((env.interpreter, env.python_path))
+    return suites, None
 
 
 def _block(db_path: Path, change: Change, batch: Batch, reason: str, items_too=False) -> Change:
@@ -170,7 +207,7 @@ def _propose(
     batch: Batch,
     recipe: str,
     options: dict,
-    before: SuiteSummary,
+    baselines: list[tuple[Suite, SuiteSummary]],
     policy: CampaignPolicy,
 ) -> Change | None:
     """Apply, verify, gate and publish one batch; record the change in every case. None when
@@ -185,19 +222,22 @@ def _propose(
         )
         record_change(db_path, failed.model_dump(), None, batch.items, applied.error)
         return failed
-    after_result, flaky = _verify(worktree, policy)
-    verification = Verification.compare(change.change_id, before, after_result.summary(), flaky)
-    verification.python = policy.python or sys.executable
+    runs = [  # each interpreter's after-run, compared with that interpreter's baseline
+        _verify(worktree, policy.limits, version, python, before)
+        for (version, python), before in baselines
+    ]
+    verification = verify_across(change.change_id, runs)
     facts = verification.facts([i.confidence for i in batch.items], [i.risk for i in batch.items])
     decision = decide(policy.merge, facts)
     body = render_pr_body(
         f"{recipe}: {batch.key}",
         batch,
         change.run_id,
-        before.model_dump(),
-        after_result.model_dump(),
+        runs[0].before.model_dump(),
+        runs[0].after.model_dump(),
         decision,
-        flaky,
+        verification.flaky,
+        per_python=[(r.version, r.before.model_dump(), r.after.model_dump()) for r in runs],
     )
     change = change.model_copy(
         update={
@@ -239,14 +279,18 @@ def _apply(
         )
 
 
-def _verify(worktree: Path, policy: CampaignPolicy) -> tuple[SuiteResult, list[str]]:
-    """The suite after the change, and the flaky names among its failures: failures and errors
-    alike get one rerun, so a flake is not blamed on the change."""
-    after_result = run_suite_task(worktree, policy.limits, policy.python)
+def _verify(
+    worktree: Path, limits: Limits, version: str, python: str, before: SuiteSummary
+) -> InterpreterRun:
+    """The suite after the change under one interpreter, and the flaky names among its
+    failures: failures and errors alike get one rerun, so a flake is not blamed on the change."""
+    after_result = run_suite_task(worktree, limits, python)
     flaky = []
     if after_result.failed_names:
-        flaky = rerun_failures_task(worktree, after_result, policy.limits, policy.python)
-    return after_result, flaky
+        flaky = rerun_failures_task(worktree, after_result, limits, python)
+    return InterpreterRun(
+        version=version, python=python, before=before, after=after_result.summary(), flaky=flaky
+    )
 
 
 def _publish(

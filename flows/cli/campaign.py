@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -121,6 +122,16 @@ def run(
         bool,
         typer.Option(help="Run each target's suite in an environment of its declared deps"),
     ] = True,
+    test_python: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--test-python",
+            metavar="VERSION",
+            help="Run each target's suite under this Python version (repeatable: "
+            "--test-python 3.11 --test-python 3.12), each with its own environment and "
+            "baseline; a change merges only if it passes under every one",
+        ),
+    ] = None,
     resume: Annotated[str | None, typer.Option(help="Finish an interrupted run (its id)")] = None,
 ) -> None:
     """Plan, apply, verify, gate and propose a recipe's changes, one subflow per repository."""
@@ -136,6 +147,10 @@ def run(
         raise fail("--group-by takes directory or owner", 2)
     if provider not in {"local", "github"}:
         raise fail("--provider takes local or github", 2)
+    if python is not None and test_python:
+        raise fail("--python names the one interpreter: give it or --test-python, not both", 2)
+    if any(not re.fullmatch(r"\d+\.\d+", version) for version in test_python or []):
+        raise fail("--test-python takes a version such as 3.12", 2)
     policy = CampaignPolicy(
         batch_size=batch_size,
         max_lines=max_lines,
@@ -148,6 +163,7 @@ def run(
         github=settings.github.endpoint(),
         python=python,
         environments=environments,
+        test_pythons=test_python or [],
     )
     resume_id = run_queries.resolve_run_id(settings.db, resume) if resume else None
     flow = campaign_run_flow.with_options(task_runner=ThreadPoolTaskRunner(concurrency))

@@ -115,8 +115,12 @@ def _python_notes(requires_python: str | None, version: str) -> list[str]:
 def find_interpreter(version: str | None) -> str:
     """An interpreter of `version` ("3.12"): pyenv's, then `uv python find`, then on PATH; else
     the running one. None: the running one."""
-    if not version:
-        return sys.executable
+    return (locate_interpreter(version) if version else None) or sys.executable
+
+
+def locate_interpreter(version: str) -> str | None:
+    """An interpreter of `version` ("3.12") on this machine: pyenv's, then `uv python find`,
+    then `python3.12` on PATH; None when there is none (nothing is downloaded)."""
     pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
     found = sorted(glob.glob(str(pyenv / f"{version}.*" / "bin" / f"python{version}")))
     if found:
@@ -130,8 +134,7 @@ def find_interpreter(version: str | None) -> str:
             )  # fmt: skip
             if done.returncode == 0 and done.stdout.strip():
                 return done.stdout.strip()
-    on_path = shutil.which(f"python{version}")
-    return on_path or sys.executable
+    return shutil.which(f"python{version}")
 
 
 def _uv() -> str | None:
@@ -139,7 +142,7 @@ def _uv() -> str | None:
     return str(beside) if beside.is_file() else shutil.which("uv")
 
 
-def _version(python: str) -> str | None:
+def interpreter_version(python: str) -> str | None:
     try:
         done = subprocess.run(
             [python, "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"],
@@ -200,7 +203,7 @@ def ensure_environment(
     declared = _read_declarations(Path(worktree))
     requirements = [*declared.requirements, *SUITE_TOOLS]
     base = shutil.which(python) or python
-    version = _version(base)
+    version = interpreter_version(base)
     if version is None:
         key = _key(identity, python, declared.deps_hash)
         error = f"interpreter {python} does not run"

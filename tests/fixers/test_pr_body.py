@@ -110,3 +110,24 @@ def test_the_flaky_line_only_when_there_are_flaky_tests():
         "\n"
         "### Gate: merge\n"
     ) in body
+
+
+def test_several_interpreters_get_a_column_pair_each():
+    broken = {**AFTER, "passed": 9, "failed": 2}
+    one = render_pr_body(
+        "upgrade-python: src#0", BATCH, "run-42", BEFORE, AFTER, BLOCK, [],
+        per_python=[("3.12.1", BEFORE, AFTER)],
+    )  # fmt: skip
+    assert one == render(decision=BLOCK)  # one interpreter: the table as ever
+    body = render_pr_body(
+        "t", BATCH, "run-42", BEFORE, AFTER, BLOCK, [],
+        per_python=[("3.11.7", BEFORE, AFTER), ("3.12.1", BEFORE, broken)],
+    )  # fmt: skip
+    assert (
+        "| | 3.11.7 before | 3.11.7 after | 3.12.1 before | 3.12.1 after |\n"
+        "|---|---|---|---|---|\n"
+        "| tests | 10 | 11 | 10 | 11 |\n"
+        "| passed | 9 | 10 | 9 | 9 |\n"
+        "| failed | 1 | 1 | 1 | 2 |\n"
+        "| coverage % | 80.0 | 81.5 | 80.0 | 81.5 |\n"
+    ) in body

@@ -1,3 +1,5 @@
+import json
+
 from fixers.run_report import reasons_line, render_report
 
 RUN = {"run_id": "0123456789abcdef", "kind": "campaign", "recipe": "upgrade-python",
@@ -36,3 +38,17 @@ def test_the_report_has_a_row_per_change_with_tests_coverage_and_why():
 
 def test_a_run_without_changes_says_so():
     assert "| — | no change |" in render_report(RUN, [], [])
+
+
+def test_several_interpreters_show_each_ones_tests_and_coverage():
+    each = [
+        {"version": "3.11.7", "python": "/e/a/bin/python", "tests_before": 4, "passed_before": 4,
+         "tests_after": 4, "passed_after": 4, "coverage_before": 80.0, "coverage_after": 80.0},
+        {"version": "3.12.1", "python": "/e/b/bin/python", "tests_before": 4, "passed_before": 4,
+         "tests_after": 4, "passed_after": 3, "coverage_before": 80.0, "coverage_after": None},
+    ]  # fmt: skip
+    row = BLOCKED | {"python": "/e/a/bin/python, /e/b/bin/python", "pythons": json.dumps(each)}
+    line = render_report(RUN, [row], []).splitlines()[-1]
+    assert "| bwrap · 3.11.7: 4/4 → 4/4, 80.0% → 80.0% · 3.12.1: 4/4 → 3/4, 80.0% → ? |" in line
+    one = BLOCKED | {"python": "/e/a/bin/python", "pythons": None}
+    assert "| bwrap · /e/a/bin/python |" in render_report(RUN, [one], [])

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from fixers.gate import ChangeFacts
-from fixers.verification import SuiteSummary, Verification
+from fixers.gate import ChangeFacts, MergePolicy, decide
+from fixers.verification import InterpreterRun, SuiteSummary, Verification, verify_across
 
 
 def summary(**update) -> SuiteSummary:
@@ -123,3 +125,66 @@ def test_facts_risk_order(risks, expected):
 
 def test_facts_carry_the_timeout():
     assert verified(timed_out=True).facts([0.9], ["LOW"]).timed_out is True
+
+
+def run(version: str, before=None, after=None, flaky=()) -> InterpreterRun:
+    return InterpreterRun(
+        version=version,
+        python=f"/envs/{version}/bin/python",
+        before=before or summary(),
+        after=after or summary(),
+        flaky=list(flaky),
+    )
+
+
+def test_under_one_interpreter_it_is_that_comparison():
+    one = run("3.12.1", after=summary(failed_names=["t::a"], passed=9))
+    v = verify_across("c1", [one])
+    assert v == Verification.compare("c1", one.before, one.after, []).model_copy(
+        update={"python": "/envs/3.12.1/bin/python"}
+    )
+    assert v.new_failures == ["t::a"] and v.pythons is None
+
+
+def test_under_several_each_after_run_is_compared_with_its_own_baseline():
+    old = run("3.11.7")
+    new = run(
+        "3.12.1",
+        before=summary(failed_names=["t::pre"], passed=9, coverage_percent=81.0),
+        after=summary(failed_names=["t::pre", "t::new", "t::wobbly"], passed=7),
+        flaky=["t::wobbly"],
+    )
+    v = verify_across("c1", [old, new])
+    assert v.new_failures == ["t::new (3.12)"]  # t::pre failed under 3.12's own baseline
+    assert (v.preexisting_failures, v.flaky) == (["t::pre (3.12)"], ["t::wobbly (3.12)"])
+    assert (v.passed_before, v.passed_after) == (9, 7)  # the run with the fewest passing
+    assert (v.coverage_before, v.coverage_after, v.coverage_delta) == (81.0, 80.0, -1.0)
+    assert v.python == "/envs/3.11.7/bin/python, /envs/3.12.1/bin/python"
+    assert v.duration_s == 4.0
+    each = json.loads(v.pythons)
+    assert [(p["version"], p["passed_after"], p["new_failures"]) for p in each] == [
+        ("3.11.7", 10, []),
+        ("3.12.1", 7, ["t::new"]),
+    ]
+
+
+@pytest.mark.parametrize(
+    "worse",
+    [
+        {},
+        {"failed_names": ["t::a"], "passed": 9},
+        {"passed": 0},
+        {"tests": 0, "passed": 0},
+        {"timed_out": True},
+        {"coverage_percent": None},
+        {"coverage_percent": 79.95},  # within the tolerance
+        {"coverage_percent": 70.0},
+    ],
+)
+def test_the_change_merges_only_if_it_would_under_every_interpreter(worse):
+    runs = [run("3.11.7"), run("3.12.1", after=summary(**worse))]
+    policy, confidence = MergePolicy(), ([0.9], ["LOW"])
+    each = [decide(policy, verify_across("c1", [r]).facts(*confidence)).merge for r in runs]
+    combined = decide(policy, verify_across("c1", runs).facts(*confidence))
+    assert combined.merge == all(each)
+    assert combined.merge == (worse in ({}, {"coverage_percent": 79.95}))

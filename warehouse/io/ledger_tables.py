@@ -83,7 +83,8 @@ LEDGER_TABLES: dict[str, str] = {
         lint VARCHAR,
         isolation VARCHAR,
         duration_s DOUBLE,
-        python VARCHAR
+        python VARCHAR,
+        pythons VARCHAR
     """,
     "ledger_events": """
         event_id VARCHAR PRIMARY KEY,

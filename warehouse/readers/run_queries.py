@@ -323,7 +323,8 @@ def run_reasons(db_path: Path, run_id: str) -> pl.DataFrame:
 REPORT_SQL = """
 SELECT c.repo, c.state, c.branch, c.pr_url, c.files_changed, c.lines_added, c.lines_removed,
        c.gate_reasons, v.tests_before, v.tests_after, v.passed_before, v.passed_after,
-       v.coverage_before, v.coverage_after, v.new_failures, v.isolation, v.python, v.duration_s
+       v.coverage_before, v.coverage_after, v.new_failures, v.isolation, v.python, v.pythons,
+       v.duration_s
 FROM ledger_changes AS c LEFT JOIN ledger_verifications AS v USING (change_id)
 WHERE c.run_id = $run
 ORDER BY c.repo, c.branch

@@ -93,6 +93,29 @@ def test_bad_recipe_or_options_exit_2(args, message, tmp_path):
     assert message in result.output.replace("\n", "")
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--python", "/usr/bin/python3", "--test-python", "3.12"],
+            "--python names the one interpreter: give it or --test-python, not both",
+        ),
+        (["--test-python", "python3.12"], "--test-python takes a version such as 3.12"),
+    ],
+)
+def test_test_python_usage_errors_exit_2(args, message, tmp_path):
+    argv = ["--db", str(tmp_path / "w.duckdb"), "campaign", "run", "--recipe", "upgrade-python"]
+    result = runner.invoke(app, [*argv, *args, "--target-version", "3.12", "-p", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert message in result.output.replace("\n", "") and "Traceback" not in result.output
+    assert not (tmp_path / "w.duckdb").exists()  # refused before any run started
+
+
+def test_test_python_is_documented_in_the_help():
+    result = runner.invoke(app, ["campaign", "run", "--help"], terminal_width=200)
+    assert "--test-python" in result.output and "VERSION" in result.output
+
+
 def test_runs_list_show_export_and_compare(campaign):
     listed = cli(campaign, "runs", "list")
     assert listed.exit_code == 0

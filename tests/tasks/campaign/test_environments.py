@@ -14,6 +14,7 @@ from tasks.campaign.environments import (
     _read_declarations,
     ensure_environment,
     find_interpreter,
+    locate_interpreter,
 )
 from tasks.campaign.sandbox import run_suite
 
@@ -34,6 +35,8 @@ def test_find_interpreter():
         version = subprocess.run([found, "-c", "import sys; print(sys.version_info[:2])"],
                                  capture_output=True, text=True, check=True)  # fmt: skip
         assert version.stdout.strip() == "(3, 12)"
+    assert locate_interpreter("2.99") is None  # not the running one: the caller decides
+    assert locate_interpreter("3.12") == (None if found == sys.executable else found)
 
 
 def test_declarations_follow_r_lines_anywhere_in_the_repository(tmp_path):
