@@ -25,6 +25,18 @@ os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 # A temporary Prefect server (the session's, or a subprocess's) starts in ~10 s on an idle
 # 2-core machine but in over 60 s when every worker starts its own at once on a loaded one.
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "300")
+# The test servers (the session's, and any a subprocess starts) skip what no test reads: task
+# runs recorded from events, stored events, automations, and flow logs sent to the API. They
+# were a sixth of the suite's CPU on 2 cores; `prefect_server_recording_task_runs` turns the
+# task runs back on for the tests that read them. The operator's test (test_deployments_e2e)
+# strips every PREFECT_ variable and runs a real server with Prefect's defaults.
+QUIET_SERVER = {
+    "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED": "false",
+    "PREFECT_SERVER_SERVICES_EVENT_PERSISTER_ENABLED": "false",
+    "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "false",
+    "PREFECT_LOGGING_TO_API_ENABLED": "false",
+}
+os.environ.update(QUIET_SERVER)
 
 from tests.gitrepos import CommitSpec, make_repo  # noqa: E402
 
@@ -173,6 +185,21 @@ def prefect_server():
     # None: PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, set above
     with prefect_test_harness(server_startup_timeout=None):
         yield
+
+
+@pytest.fixture
+def prefect_server_recording_task_runs(prefect_server, monkeypatch: pytest.MonkeyPatch):
+    """A Prefect test server of its own that records task runs (the session's does not)."""
+    from prefect.events.worker import EventsWorker
+    from prefect.settings import PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED as RECORDER
+    from prefect.settings import temporary_settings
+    from prefect.testing.utilities import prefect_test_harness
+
+    monkeypatch.setenv("PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED", "true")
+    with temporary_settings(updates={RECORDER: True}), prefect_test_harness(None):
+        EventsWorker.drain_all()  # task runs are events, sent by a worker bound to one server
+        yield
+        EventsWorker.drain_all()  # the next test's worker sends to the session's server again
 
 
 @pytest.fixture

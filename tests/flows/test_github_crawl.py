@@ -64,6 +64,7 @@ def test_first_crawl_then_an_unchanged_recrawl(github: GitHubData, tmp_path: Pat
     assert again.triage.triaged == 0 and first.triage.triaged == 400  # none changed since
 
 
+@pytest.mark.usefixtures("prefect_server_recording_task_runs")  # it reads the task runs
 def test_every_task_that_sends_github_requests_carries_the_github_tag(
     github: GitHubData, tmp_path: Path
 ) -> None:
