@@ -73,6 +73,7 @@ SLOW_FILES = {
     "tests/flows/test_triage_embeddings.py": 40,
     "tests/bench/test_solve_bench.py": 40,
     "tests/bench/test_campaign_bench.py": 27,
+    "tests/flows/test_campaign_pythons.py": 37,
 }
 SLOW_TESTS = {  # file: {test: seconds}
     "tests/flows/cli/test_solve_e2e.py": {
