@@ -5,7 +5,10 @@ Each repository given is cloned (with a bare copy as its origin, so nothing of y
 touched) into a temporary folder; the upgrade-python campaign then runs twice over the same
 clones in dry-run mode: the first run builds each repository's test environment, the second
 finds them cached. Overhead = wall - (suite seconds + environment seconds) / concurrency; the
-DESIGN goal is <= 10 % of the wall time with environments cached. Writes
+DESIGN goal is <= 10 % of the wall time with environments cached. That figure also charges
+globallm for lanes left idle because one repository's suites are longer than the others'; the
+time in which no suite and no environment build runs at all ("alone") is what globallm alone
+costs, and each repository's suite seconds show the imbalance. Writes
 bench/results/campaign_real.json.
 
 Usage: python bench/campaign_real.py --repos DIR [DIR ...] [--concurrency 2] [--out FILE]
@@ -50,6 +53,7 @@ class Timings:
     def __init__(self) -> None:
         self.suites: list[float] = []
         self.environments: list[tuple[str, float, bool]] = []
+        self.spans: list[tuple[float, float, str]] = []  # (start, end, repository) of each
 
     def install(self) -> None:
         run_suite, ensure = sandbox_module.run_suite, repository_module.ensure_environment_task
@@ -60,6 +64,7 @@ class Timings:
                 return run_suite(*args, **kwargs)
             finally:
                 self.suites.append(time.perf_counter() - started)
+                self.spans.append((started, time.perf_counter(), _repository(args[0])))
 
         def timed_environment(worktree, *args, **kwargs):
             started = time.perf_counter()
@@ -67,6 +72,7 @@ class Timings:
             self.environments.append(
                 (Path(worktree).name, time.perf_counter() - started, env.built)
             )
+            self.spans.append((started, time.perf_counter(), _repository(worktree)))
             return env
 
         sandbox_module.run_suite = timed_suite
@@ -75,6 +81,27 @@ class Timings:
     def reset(self) -> None:
         self.suites.clear()
         self.environments.clear()
+        self.spans.clear()
+
+    def busy(self) -> float:
+        """Seconds in which at least one suite or environment build ran (their union)."""
+        total, reach = 0.0, float("-inf")
+        for start, end, _ in sorted(self.spans):
+            if end > reach:
+                total += end - max(start, reach)
+                reach = end
+        return total
+
+    def per_repository(self) -> dict[str, float]:
+        seconds: dict[str, float] = {}
+        for start, end, repo in self.spans:
+            seconds[repo] = seconds.get(repo, 0.0) + end - start
+        return {repo: round(s, 2) for repo, s in sorted(seconds.items())}
+
+
+def _repository(worktree) -> str:
+    """runs/<run>/worktrees/<repository>/<baseline|batch-N>: the repository's name."""
+    return Path(worktree).parent.name
 
 
 def clone_all(sources: list[Path], root: Path) -> list[str]:
@@ -96,19 +123,21 @@ def campaign(root: Path, label: str, concurrency: int, timings: Timings) -> dict
         recipe="upgrade-python", options=OPTIONS, paths=[root / "work"], runs_dir=root / "runs"
     )
     policy = CampaignPolicy(dry_run=True, envs_dir=root / "envs")
-    db = root / f"{label}.duckdb"
+    db = root / "warehouse.duckdb"  # one, as nightly runs share: the second knows the suites
     timings.reset()
     started = time.perf_counter()
     summary = flow(db_path=db, spec=spec, policy=policy)
     wall = time.perf_counter() - started
     suites, envs = sum(timings.suites), sum(s for _, s, _ in timings.environments)
     overhead = wall - (suites + envs) / concurrency
+    alone = wall - timings.busy()
     with store.connect(db, read_only=True) as con:
         verified = con.execute(
             "SELECT c.repo, c.state, v.passed_before, v.passed_after, v.tests_after, v.python,"
             " v.coverage_before, v.coverage_after, c.gate_reasons"
             " FROM ledger_changes AS c LEFT JOIN ledger_verifications AS v USING (change_id)"
-            " ORDER BY c.repo"
+            " WHERE c.run_id = ? ORDER BY c.repo",
+            [summary.run_id],
         ).fetchall()
     return {
         "run": label,
@@ -124,6 +153,9 @@ def campaign(root: Path, label: str, concurrency: int, timings: Timings) -> dict
         ],
         "overhead_s": round(overhead, 2),
         "overhead_pct": round(100 * overhead / wall, 1) if wall else None,
+        "alone_s": round(alone, 2),
+        "alone_pct": round(100 * alone / wall, 1) if wall else None,
+        "target_s_per_repository": timings.per_repository(),
         "changes": [
             dict(zip(CHANGE_FIELDS, row, strict=True))
             | {"repo": Path(row[0]).name, "python": _version(row[5])}
@@ -144,8 +176,10 @@ def report(run: dict) -> None:
     print(
         f"{run['run']:>6}: wall {run['wall_s']:7.2f} s · suites {run['suite_s']:7.2f} s "
         f"({run['suite_runs']} runs) · environments {run['environment_s']:6.2f} s · overhead "
-        f"{run['overhead_s']:6.2f} s = {run['overhead_pct']} % · {run['states']}"
+        f"{run['overhead_s']:6.2f} s = {run['overhead_pct']} % · globallm alone "
+        f"{run['alone_s']:5.2f} s = {run['alone_pct']} % · {run['states']}"
     )
+    print(f"        suites + environment per repository (s): {run['target_s_per_repository']}")
 
 
 def main(argv: list[str] | None = None) -> dict:

@@ -179,3 +179,18 @@ def split_batch(batch: Batch) -> list[Batch]:
         for suffix, items in (("a", batch.items[:middle]), ("b", batch.items[middle:]))
         if items
     ]
+
+
+def longest_first(items: dict[str, int], batch_size: int, suite_s: dict[str, float]) -> list[str]:
+    """The order a campaign starts its repositories (`items`: plan items per repository):
+    never-verified ones first (their length is unknown), then by expected time, the suite's
+    seconds times its runs (the baseline and one per batch), longest first. Parallel lanes
+    then end together, instead of the longest repository starting last and running alone."""
+
+    def expected(repo: str) -> float:
+        runs = 1 + -(-items[repo] // max(batch_size, 1))
+        return suite_s[repo] * runs
+
+    unknown = sorted(repo for repo in items if repo not in suite_s)
+    known = sorted((repo for repo in items if repo in suite_s), key=lambda r: (-expected(r), r))
+    return unknown + known

@@ -12,7 +12,7 @@ from prefect.runtime import flow_run
 from pydantic import BaseModel
 
 from fixers.lifecycle import FINAL_STATES
-from fixers.plan import PlanItem
+from fixers.plan import PlanItem, longest_first
 from flows.campaign_repository import CampaignPolicy, repository_flow
 from flows.runtime.heartbeats import call_subflow
 from flows.runtime.ledger_hooks import LEDGER_HOOKS
@@ -20,7 +20,7 @@ from settings import DEFAULT_DB, CrawlSettings
 from tasks.campaign.recipes import plan_repository, write_plan_file
 from tasks.local.repos import list_repositories
 from tasks.progress import progress_steps
-from tasks.store.ledger import load_plan, record_plan_items
+from tasks.store.ledger import load_plan, record_plan_items, suite_seconds
 from tasks.store.run_report import publish_report
 
 
@@ -104,6 +104,13 @@ def campaign_run_flow(
     by_repo: dict[str, list[PlanItem]] = defaultdict(list)
     for item in pending:
         by_repo[item.repo_path].append(item)
+    names = {path: repo_items[0].repo for path, repo_items in by_repo.items()}
+    known = suite_seconds(db_path, sorted(set(names.values())))
+    order = longest_first(
+        {path: len(repo_items) for path, repo_items in by_repo.items()},
+        policy.batch_size,
+        {path: known[name] for path, name in names.items() if name in known},
+    )
     futures = {
         _repository_task.submit(
             db_path=db_path,
@@ -116,7 +123,7 @@ def campaign_run_flow(
             worktree_root=spec.runs_dir / run_id / "worktrees" / Path(repo).name,
             parent_run_id=str(flow_run.get_id()),
         ): repo
-        for repo, repo_items in sorted(by_repo.items())
+        for repo, repo_items in ((path, by_repo[path]) for path in order)
     }
     states: Counter[str] = Counter()
     with progress_steps("Repositories", total=len(futures)) as advance:

@@ -15,6 +15,7 @@ from tasks.llm.client import LlmCall
 from tasks.pulls.github_status import PullStatus, checks_text
 from warehouse.io import ledger, llm_cache, store
 from warehouse.io.llm_cache import Purged
+from warehouse.readers import run_queries
 
 
 @task(name="record-plan-items")
@@ -154,3 +155,9 @@ def record_sync(db_path: Path, change: dict[str, Any], status: PullStatus) -> Sy
         checks=checks,
         error=status.error,
     )
+
+
+@task(name="suite-seconds", cache_policy=NO_CACHE)
+def suite_seconds(db_path: Path, repos: list[str]) -> dict[str, float]:
+    """Each repository's typical suite run from the ledger (warehouse/readers/run_queries)."""
+    return run_queries.suite_seconds(db_path, repos)

@@ -8,7 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fixers.plan import Batch, PlanItem, line_changes, make_batches, owner_of, parse_codeowners
+from fixers.plan import (
+    Batch,
+    PlanItem,
+    line_changes,
+    longest_first,
+    make_batches,
+    owner_of,
+    parse_codeowners,
+)
 
 
 def item(path: str, added: int = 0, removed: int = 0, item_id: str | None = None) -> PlanItem:
@@ -300,3 +308,17 @@ def test_make_batches_keeps_every_item_exactly_once(specs, batch_size, max_lines
             first = nxt.items[0]
             size = first.lines_added + first.lines_removed
             assert len(prev.items) == batch_size or prev.changed_lines + size > max_lines
+
+
+def test_longest_first_starts_unknown_repositories_then_the_longest_expected():
+    items = {"small": 1, "long_suite": 1, "many_batches": 25, "new": 3, "newer": 1}
+    seconds = {"small": 2.0, "long_suite": 20.0, "many_batches": 5.0}
+    # expected: small 2 x (1 + 1) = 4, long_suite 20 x 2 = 40, many_batches 5 x (1 + 3) = 20
+    assert longest_first(items, 10, seconds) == [
+        "new",
+        "newer",
+        "long_suite",
+        "many_batches",
+        "small",
+    ]
+    assert longest_first({"a": 1, "b": 1}, 10, {}) == ["a", "b"]  # no history: by name

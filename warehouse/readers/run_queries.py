@@ -345,3 +345,21 @@ def run_report_rows(db_path: Path, run_id: str) -> tuple[dict, list[dict], pl.Da
             rows,
             outcome_reasons(con, run_id),
         )
+
+
+def suite_seconds(db_path: Path, repos: list[str]) -> dict[str, float]:
+    """Each repository's typical suite run in seconds, from its past verifications (half the
+    median of baseline + after): how long its lane of a campaign will take, before it starts."""
+    if not repos or not Path(db_path).exists():
+        return {}
+    with store.connect(db_path) as con:  # writers of this process may hold it: not read-only
+        rows = con.execute(
+            """
+            SELECT c.repo, median(v.duration_s) / 2
+            FROM ledger_changes AS c JOIN ledger_verifications AS v USING (change_id)
+            WHERE c.repo IN (SELECT unnest(?)) AND v.duration_s > 0
+            GROUP BY c.repo
+            """,
+            [repos],
+        ).fetchall()
+    return {repo: float(seconds) for repo, seconds in rows}
