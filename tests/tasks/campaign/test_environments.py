@@ -116,6 +116,26 @@ def test_the_suite_runs_in_it_from_the_worktree(tmp_path):
     assert (result.tests, result.passed) == (1, 1), result.output_tail
 
 
+def test_a_pinned_pytest_cov_without_json_reports_still_measures_coverage(tmp_path):
+    """pytest-cov < 3.0 (dataclasses-json pins ~2.12) refuses `--cov-report=json:`; coverage's
+    own `coverage json` reads the run's data instead."""
+    root = repo(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "x"\n[project.optional-dependencies]\n'
+            'test = ["pytest-cov==2.12.1", "pytest<8"]\n',
+            "pkg.py": "def one():\n    return 1\n\n\ndef two():\n    return 2\n",
+            "tests/test_pkg.py": "from pkg import one\n\n\ndef test_one():\n"
+            "    assert one() == 1\n",
+        },
+    )
+    env = ensure_environment(root, sys.executable, tmp_path / "envs", "repo")
+    assert env.error is None, env.error
+    result = run_suite(root, python=env.python_path)
+    assert (result.tests, result.passed, result.exit_code) == (1, 1, 0), result.output_tail
+    assert result.coverage_percent is not None and 50 < result.coverage_percent < 100
+
+
 def test_a_missing_interpreter_or_package_is_an_error_not_an_exception(tmp_path):
     root = repo(tmp_path, {"requirements-test.txt": "globallm-no-such-package-4d1e\n"})
     missing = ensure_environment(root, sys.executable, tmp_path / "envs", "repo")
