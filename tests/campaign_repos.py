@@ -133,3 +133,26 @@ def remote_file(repo: Path, branch: str, path: str) -> str:
 
 def _bare(repo: Path) -> Path:
     return Path(git(repo, "remote", "get-url", "origin").strip())
+
+
+def run_upgrade(tmp_path: Path, **policy):
+    """upgrade-python to 3.12 over the repositories under `tmp_path/work`, with this policy:
+    the warehouse's path and the campaign's summary."""
+    from flows.campaign import CampaignSpec, campaign_run_flow
+    from flows.campaign_repository import CampaignPolicy
+
+    db = tmp_path / "w.duckdb"
+    spec = CampaignSpec(
+        recipe="upgrade-python",
+        options={"target_version": "3.12"},
+        paths=[tmp_path / "work"],
+        runs_dir=tmp_path / "runs",
+    )
+    return db, campaign_run_flow(db_path=db, spec=spec, policy=CampaignPolicy(**policy))
+
+
+def rows(db: Path, sql: str) -> list[tuple]:
+    from warehouse.io import store
+
+    with store.connect(db, read_only=True) as con:
+        return con.execute(sql).fetchall()

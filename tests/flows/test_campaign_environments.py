@@ -11,14 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from flows.campaign import CampaignSpec, campaign_run_flow
-from flows.campaign_repository import CampaignPolicy
 from tasks.campaign.environments import MARKER, ensure_environment, find_interpreter
-from tests.campaign_repos import make_campaign_repo, remote_file
+from tests.campaign_repos import make_campaign_repo, remote_file, rows, run_upgrade
 from tests.gitrepos import git
-from warehouse.io import store
 
-UPGRADE = {"target_version": "3.12"}
 INFLECTION_TEST = """\
 import inflection
 
@@ -44,22 +40,6 @@ def needs(tmp_path: Path, name: str, requirement: str) -> Path:
     return make_campaign_repo(tmp_path, name, extra_files=files)
 
 
-def run(tmp_path: Path, **policy):
-    db = tmp_path / "w.duckdb"
-    spec = CampaignSpec(
-        recipe="upgrade-python",
-        options=UPGRADE,
-        paths=[tmp_path / "work"],
-        runs_dir=tmp_path / "runs",
-    )
-    return db, campaign_run_flow(db_path=db, spec=spec, policy=CampaignPolicy(**policy))
-
-
-def rows(db: Path, sql: str) -> list[tuple]:
-    with store.connect(db, read_only=True) as con:
-        return con.execute(sql).fetchall()
-
-
 def envs(tmp_path: Path) -> list[Path]:
     return sorted(p for p in (tmp_path / "envs").iterdir() if p.is_dir())
 
@@ -73,7 +53,7 @@ def inflection_is_not_ours():
 def test_declared_dependency_is_installed_and_a_missing_one_blocks(prefect_server, tmp_path):
     good = needs(tmp_path, "delta", "inflection==0.5.1")
     needs(tmp_path, "epsilon", "globallm-no-such-package-4d1e==1.0")
-    db, summary = run(tmp_path)
+    db, summary = run_upgrade(tmp_path)
     assert summary.states == {"MERGED": 1, "BLOCKED": 1}
     assert "-> str | None:" in remote_file(good, "main", "app/core.py")
     verified = rows(
@@ -99,7 +79,7 @@ def test_declared_dependency_is_installed_and_a_missing_one_blocks(prefect_serve
 
 def test_the_environment_is_reused_and_python_overrides_it(prefect_server, tmp_path):
     repo = needs(tmp_path, "delta", "inflection==0.5.1")
-    _, first = run(tmp_path)
+    _, first = run_upgrade(tmp_path)
     assert first.states == {"MERGED": 1}
     (env,) = envs(tmp_path)
     built_at = (env / MARKER).stat().st_mtime_ns
@@ -109,7 +89,7 @@ def test_the_environment_is_reused_and_python_overrides_it(prefect_server, tmp_p
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "extra")
     git(repo, "push", "-q", "origin", "main")
-    _, second = run(tmp_path)
+    _, second = run_upgrade(tmp_path)
     assert second.states == {"MERGED": 1}
     assert envs(tmp_path) == [env] and (env / MARKER).stat().st_mtime_ns == built_at
     cached = ensure_environment(repo, find_interpreter("3.12"), tmp_path / "envs", str(repo))
@@ -125,5 +105,5 @@ def test_the_environment_is_reused_and_python_overrides_it(prefect_server, tmp_p
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "more")
     git(repo, "push", "-q", "origin", "main")
-    _, third = run(tmp_path, python=sys.executable)
+    _, third = run_upgrade(tmp_path, python=sys.executable)
     assert third.states == {"BLOCKED": 1} and envs(tmp_path) == [env]

@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.campaign import CampaignSpec, campaign_run_flow
-from flows.campaign_repository import CampaignPolicy
-from tests.campaign_repos import make_campaign_repo
+from tests.campaign_repos import make_campaign_repo, run_upgrade
 from tests.fakes.github_server import GitHubServer, SchemaUnavailable, load_schema
 from tests.github_source import endpoint_for
 from tests.gitrepos import git
@@ -72,15 +70,9 @@ def test_github_provider_opens_the_pull_request_with_reviewers_and_auto_merge(
     fake_repo = github.add_repo("acme", "alpha")
     fake_repo.branches = RemoteBranches(Path(bare))
 
-    db = tmp_path / "w.duckdb"
-    spec = CampaignSpec(
-        recipe="upgrade-python",
-        options={"target_version": "3.12"},
-        paths=[tmp_path / "work"],
-        runs_dir=tmp_path / "runs",
+    db, summary = run_upgrade(
+        tmp_path, provider="github", batch_size=10, github=endpoint_for(github)
     )
-    policy = CampaignPolicy(provider="github", batch_size=10, github=endpoint_for(github))
-    summary = campaign_run_flow(db_path=db, spec=spec, policy=policy)
     assert summary.states == {"OPEN": 1}
     (pull,) = github.pulls
     assert pull["head"]["ref"].startswith(f"globallm/{summary.run_id}/upgrade-python")

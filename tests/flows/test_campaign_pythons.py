@@ -4,18 +4,13 @@ with its own baseline; real uv, real interpreters of this machine, real suites i
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
-from flows.campaign import CampaignSpec, campaign_run_flow
-from flows.campaign_repository import CampaignPolicy
 from tasks.campaign.environments import locate_interpreter
-from tests.campaign_repos import make_campaign_repo, remote_file
-from warehouse.io import store
+from tests.campaign_repos import make_campaign_repo, remote_file, rows, run_upgrade
 from warehouse.readers.run_queries import run_report_rows
 
-UPGRADE = {"target_version": "3.12"}
 # Under 3.12 this pins the old spelling: the upgrade breaks it there and only there.
 BREAKS_ON_312 = """\
 import inspect
@@ -38,28 +33,12 @@ def test_before_312():
 """
 
 
-def run(tmp_path: Path, **policy):
-    db = tmp_path / "w.duckdb"
-    spec = CampaignSpec(
-        recipe="upgrade-python",
-        options=UPGRADE,
-        paths=[tmp_path / "work"],
-        runs_dir=tmp_path / "runs",
-    )
-    return db, campaign_run_flow(db_path=db, spec=spec, policy=CampaignPolicy(**policy))
-
-
-def rows(db: Path, sql: str) -> list[tuple]:
-    with store.connect(db, read_only=True) as con:
-        return con.execute(sql).fetchall()
-
-
 def test_a_change_breaking_only_312_is_blocked_and_names_it(prefect_server, tmp_path):
     if locate_interpreter("3.11") is None or locate_interpreter("3.12") is None:
         pytest.skip("needs Python 3.11 and 3.12 on this machine")
     good = make_campaign_repo(tmp_path, "alpha", extra_files={"tests/test_old.py": FAILS_ON_312})
     make_campaign_repo(tmp_path, "beta", extra_files={"tests/test_style.py": BREAKS_ON_312})
-    db, summary = run(tmp_path, test_pythons=["3.11", "3.12"])
+    db, summary = run_upgrade(tmp_path, test_pythons=["3.11", "3.12"])
     assert summary.states == {"MERGED": 1, "BLOCKED": 1}
     assert "-> str | None:" in remote_file(good, "main", "app/core.py")
     (blocked,) = rows(db, "SELECT gate_reasons FROM ledger_changes WHERE state = 'BLOCKED'")
@@ -87,7 +66,7 @@ def test_a_change_breaking_only_312_is_blocked_and_names_it(prefect_server, tmp_
 
 def test_a_version_the_machine_lacks_blocks_every_change(prefect_server, tmp_path):
     make_campaign_repo(tmp_path, "alpha")
-    db, summary = run(tmp_path, test_pythons=["3.11", "2.99"])
+    db, summary = run_upgrade(tmp_path, test_pythons=["3.11", "2.99"])
     assert summary.states == {"BLOCKED": 1}
     assert rows(db, "SELECT gate_reasons FROM ledger_changes") == [
         (["environment: no Python 2.99 on this machine"],)

@@ -10,14 +10,12 @@ from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from fixers.lifecycle import Change, ChangeState
-from flows.campaign import CampaignSpec, campaign_run_flow
-from flows.campaign_repository import CampaignPolicy
 from flows.cli.main import app
 from flows.sync import sync_flow
 from tasks.github.http import GitHubConfig, GitHubEndpoint
 from tasks.pulls.github_api import open_pull_request
 from tasks.pulls.provider import ProviderError
-from tests.campaign_repos import make_campaign_repo
+from tests.campaign_repos import make_campaign_repo, run_upgrade
 from tests.fakes.github_server import GitHubServer, SchemaUnavailable, gateway_error, load_schema
 from tests.flows.test_campaign_github import TOKEN, RemoteBranches
 from tests.gitrepos import git
@@ -99,15 +97,7 @@ def reads(fake: GitHubServer) -> tuple[int, int]:
 def test_sync_reads_merged_closed_and_open_pull_requests_back(prefect_server, github, tmp_path):
     for name in ("alpha", "beta", "gamma"):
         github_repo(tmp_path, github, name)
-    db = tmp_path / "w.duckdb"
-    spec = CampaignSpec(
-        recipe="upgrade-python",
-        options={"target_version": "3.12"},
-        paths=[tmp_path / "work"],
-        runs_dir=tmp_path / "runs",
-    )
-    policy = CampaignPolicy(provider="github", github=fast_endpoint(github))
-    summary = campaign_run_flow(db_path=db, spec=spec, policy=policy)
+    db, summary = run_upgrade(tmp_path, provider="github", github=fast_endpoint(github))
     assert summary.states == {"OPEN": 3}
     # a sync reads the oldest change first: that one is merged, and GitHub fails its first read
     with store.connect(db, read_only=True) as con:
