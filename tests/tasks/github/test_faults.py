@@ -122,8 +122,9 @@ def test_truncated_json_is_retried(github: GitHubData, tmp_path: Path) -> None:
 
 def test_a_slow_batch_is_split_a_slow_probe_retried(github: GitHubData, tmp_path: Path) -> None:
     _seed(github, 6)
-    timing = FAST.model_copy(update={"timeout_s": 0.3})
-    github.inject(GQL, slow(0.6))  # the issue batch of 6 times out: 3 + 3
+    # 1.5 s: an answer of the fake takes over 0.3 s when `make test` loads both cores
+    timing = FAST.model_copy(update={"timeout_s": 1.5})
+    github.inject(GQL, slow(3.0))  # the issue batch of 6 times out: 3 + 3
     result = crawl_issues.fn(
         tmp_path / "w.duckdb",
         [f"o/r{i}" for i in range(6)],
@@ -132,7 +133,7 @@ def test_a_slow_batch_is_split_a_slow_probe_retried(github: GitHubData, tmp_path
         endpoint=endpoint_for(github),
     )
     assert result.issues == 12 and github.graphql_requests == 3
-    github.inject(GQL, slow(0.6))  # the count probe is not a batch: retried as it is
+    github.inject(GQL, slow(3.0))  # the count probe is not a batch: retried as it is
     found = discover_repositories.fn(
         tmp_path / "w.duckdb", ["python"], 1000, timing=timing, endpoint=endpoint_for(github)
     )
