@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flows.campaign import CampaignSpec, campaign_run_flow
-from flows.campaign_repository import CampaignPolicy
-from tests.campaign_repos import make_repo_with_remote
+from tests.campaign_repos import make_repo_with_remote, run_upgrade
 from tests.gitrepos import git
 from warehouse.io import store
 
@@ -44,18 +42,7 @@ def make_styled_repo(root: Path, name: str, pyproject: str | None) -> Path:
 
 def upgrade(root: Path, **policy) -> Path:
     """A dry-run upgrade-python campaign over `root/work`; its warehouse."""
-    db = root / "w.duckdb"
-    campaign_run_flow(
-        db_path=db,
-        spec=CampaignSpec(
-            recipe="upgrade-python",
-            options={"target_version": "3.12"},
-            paths=[root / "work"],
-            runs_dir=root / "runs",
-        ),
-        policy=CampaignPolicy(dry_run=True, **policy),
-    )
-    return db
+    return run_upgrade(root, dry_run=True, **policy)[0]
 
 
 def changed_lines(db: Path) -> dict[str, list[str]]:

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from flows.cli.main import app
 from flows.cli.runs import parse_age
+from tests.ledger_rows import llm_call
 from warehouse.io import snapshot, store
 from warehouse.io.tables import ALL_TABLES
 
@@ -21,25 +22,20 @@ TEXTS = ("prompt_text", "response_text")
 
 
 def _call(call_id: str, days_ago: float, **values) -> dict:
-    return {
-        "call_id": call_id,
-        "run_id": "fix-run",
-        "prompt_name": "llm_patch",
-        "prompt_sha": "0" * 64,
-        "model": "m",
-        "tokens_in": 1000,
-        "tokens_out": 200,
-        "cost": 0.0123,
-        "cache_hit": False,
-        "latency_s": 1.5,
-        "called_at": store.now() - timedelta(days=days_ago),
-        "repo": "acme/core",
-        "secrets_redacted": 1,
-        "secret_kinds": '{"AWS Access Key": 1}',
-        "prompt_chars": 5000,
-        "prompt_text": f"fix <SECRET_1> in {call_id}",
-        "response_text": f"answer to {call_id}",
-    } | values
+    at = store.now() - timedelta(days=days_ago)
+    return (
+        llm_call(call_id, "acme/core", at, tokens_in=1000, tokens_out=200)
+        | {
+            "cost": 0.0123,
+            "latency_s": 1.5,
+            "secrets_redacted": 1,
+            "secret_kinds": '{"AWS Access Key": 1}',
+            "prompt_chars": 5000,
+            "prompt_text": f"fix <SECRET_1> in {call_id}",
+            "response_text": f"answer to {call_id}",
+        }
+        | values
+    )
 
 
 def _answer(key: str, days_ago: float) -> dict:
